@@ -1,0 +1,69 @@
+"""`create_app(settings)`: routers, error handlers, limits, docs, health and metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from . import __version__, errors
+from .auth import api as auth_api
+from .bodylimit import BodyLimit
+from .config import Settings
+from .metrics import REGISTRY
+from .node import Node
+from .sound import api as sound_api
+from .sound import live as sound_live
+
+log = logging.getLogger("listenpost")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    node = Node.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await node.start()
+        log.info(
+            "listenpost %s listening on http://%s:%d, data in %s (database %s, bus %s)",
+            __version__, settings.host, settings.port, settings.data_dir,
+            _redact(settings.database_url), settings.bus_url,
+        )
+        yield
+        await node.stop()
+
+    app = FastAPI(
+        title="listenpost",
+        version=__version__,
+        description="Deeply-compatible sound events and tr-engine-compatible radio streams.",
+        lifespan=lifespan,
+    )
+    app.state.node = node
+    errors.install_handlers(app)
+    app.add_middleware(BodyLimit, max_body=settings.max_body)
+    for router in (auth_api.router, sound_api.router, sound_live.router):
+        app.include_router(router)
+
+    @app.get("/health", tags=["ops"], summary="Liveness (no auth)")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics (no auth)")
+    async def metrics() -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a database URL before logging it."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
+    return url

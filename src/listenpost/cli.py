@@ -1,0 +1,113 @@
+"""The `listenpost` command: `serve`, `apikey create`, `replay`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from typing import Any
+
+from .config import Settings, load_settings
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="TOML or YAML settings file (env LISTENPOST_CONFIG)")
+    p.add_argument("--data-dir", dest="data_dir", help="data directory (default ./listenpost-data)")
+    p.add_argument("--db-url", dest="db_url", help="SQLAlchemy URL (default SQLite in data dir)")
+    p.add_argument("--log-level", dest="log_level", help="debug, info, warning, error")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="listenpost", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the server")
+    _common(serve)
+    serve.add_argument("--host", help="bind address (default 0.0.0.0)")
+    serve.add_argument("--port", type=int, help="port (default 8100)")
+    serve.add_argument("--bus-url", dest="bus_url", help="memory:// (default)")
+    serve.add_argument("--token-ttl", dest="token_ttl", type=float, help="access token seconds")
+    serve.add_argument("--keepalive", type=float, help="WebSocket keep-alive seconds (20)")
+    serve.add_argument("--client-queue", dest="client_queue", type=int,
+                       help="frames buffered per WebSocket client (1024)")
+    serve.add_argument("--rate-limit", dest="rate_limit", help="e.g. 10/s,1000/min (off)")
+    serve.add_argument("--max-body", dest="max_body", type=int, help="request body bytes")
+    serve.add_argument("--rules", dest="rules_file", help="composite rules YAML/TOML file")
+    serve.add_argument("--mqtt", dest="mqtt_url", help="trunk-recorder MQTT broker URL")
+
+    apikey = sub.add_parser("apikey", help="manage API keys")
+    apikey_sub = apikey.add_subparsers(dest="apikey_command", required=True)
+    create = apikey_sub.add_parser("create", help="create a key and print it once")
+    _common(create)
+    create.add_argument("--name", required=True, help="who the key is for, e.g. edge-01")
+
+    replay = sub.add_parser("replay", help="publish a trunk-recorder fixture directory to MQTT")
+    replay.add_argument("directory")
+    replay.add_argument("--mqtt", dest="mqtt_url", required=True)
+    replay.add_argument("--speed", type=float, default=0.0,
+                        help="messages per second (0: as fast as possible)")
+    return parser
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), stream=sys.stderr,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from .app import create_app
+
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port,
+        log_level=settings.log_level, ws_per_message_deflate=False,
+        ws_ping_interval=54.0, ws_ping_timeout=6.0, ws_max_size=512 * 1024,
+        proxy_headers=False,
+    )
+
+
+async def _create_key(settings: Settings, name: str) -> str:
+    from .auth.tokens import new_api_key
+    from .store.db import make_engine
+    from .store.keys import add_key
+    from .store.migrations import migrate
+
+    engine = make_engine(settings.database_url)
+    try:
+        await migrate(engine)
+        key = new_api_key()
+        await add_key(engine, key, name)
+        return key
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    flags: dict[str, Any] = {k: v for k, v in vars(args).items() if k not in {"command"}}
+    if args.command == "replay":
+        from .radio.replay import replay
+
+        _setup_logging("info")
+        return asyncio.run(replay(args.directory, args.mqtt_url, args.speed))
+    try:
+        settings = load_settings(flags)
+    except (ValueError, OSError) as exc:
+        print(f"listenpost: bad settings: {exc}", file=sys.stderr)
+        return 2
+    _setup_logging(settings.log_level)
+    if args.command == "serve":
+        _serve(settings)
+        return 0
+    key = asyncio.run(_create_key(settings, args.name))
+    print(key)
+    print(f"API key for {args.name!r} created; it is shown only once.", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""The documented error body `{"detail": {"message": ...}}` and the handlers that produce it.
+
+Error tree:  ApiError
+             ├── NotFound (404)      ├── Conflict (409)
+             ├── Invalid (422)       └── AuthError (401/403)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class ApiError(Exception):
+    status = 400
+
+    def __init__(self, message: str, status: int | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": {"message": self.message, **self.extra}}
+
+
+class NotFound(ApiError):
+    status = 404
+
+
+class Conflict(ApiError):
+    status = 409
+
+
+class Invalid(ApiError):
+    status = 422
+
+
+class AuthError(ApiError):
+    status = 401
+
+
+NO_KEY = "No Key: send 'Authorization: Bearer <token>'."
+INVALID_KEY = "Invalid Key: the token is not valid."
+EXPIRED = "Expired Token: authentication token expired. Please reissue a new token to renew your session."
+
+
+def error_response(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"detail": {"message": message, **extra}}, status_code=status)
+
+
+def describe_validation(errors: list[Any]) -> str:
+    """One readable line per problem, naming the field: `query.size: must be <= 100`."""
+    parts = []
+    for err in errors:
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+        msg = err.get("msg", "invalid")
+        if err.get("type") == "json_invalid":
+            return f"malformed JSON body: {err.get('ctx', {}).get('error', msg)}"
+        parts.append(f"{loc}: {msg}")
+    return "; ".join(parts)
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(422, describe_validation(list(exc.errors())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        return error_response(exc.status_code, detail)

@@ -1,0 +1,65 @@
+"""Fan-out: one encoded frame to every matching client of a stream, never awaiting any of them.
+
+Clients are indexed by stream and by filter key, so a filter is evaluated once per distinct
+key, not once per client. The hub is fed by the node's bus handler, so a cross-node bus can
+drive it the same way as in-process ingest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+
+from ..metrics import BROADCAST, DELIVERED, DROPPED, SLOW_DISCONNECTS, WS_CLIENTS
+from .client import Client, FullPolicy
+
+Match = Callable[[Hashable], bool]
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._streams: dict[str, dict[Hashable, set[Client]]] = {}
+
+    def add(self, client: Client) -> None:
+        self._streams.setdefault(client.stream, {}).setdefault(client.key, set()).add(client)
+        WS_CLIENTS.labels(client.stream).inc()
+
+    def remove(self, client: Client) -> None:
+        groups = self._streams.get(client.stream, {})
+        members = groups.get(client.key)
+        if members and client in members:
+            members.discard(client)
+            WS_CLIENTS.labels(client.stream).dec()
+            if not members:
+                del groups[client.key]
+
+    def rekey(self, client: Client, key: Hashable) -> None:
+        """Move a client to another filter key (its subscription changed)."""
+        self.remove(client)
+        client.key = key
+        self.add(client)
+
+    def count(self, stream: str) -> int:
+        return sum(len(m) for m in self._streams.get(stream, {}).values())
+
+    def publish(self, stream: str, frame: str, match: Match | None = None) -> int:
+        """Offer `frame` to every client whose key matches; returns how many took it."""
+        BROADCAST.labels(stream).inc()
+        groups = self._streams.get(stream)
+        if not groups:
+            return 0
+        delivered = dropped = 0
+        for key, members in list(groups.items()):
+            if match is not None and not match(key):
+                continue
+            for client in members:
+                if client.offer(frame):
+                    delivered += 1
+                else:
+                    dropped += 1
+                    if client.policy is FullPolicy.DISCONNECT and client.dropped == 1:
+                        SLOW_DISCONNECTS.labels(stream).inc()
+        if delivered:
+            DELIVERED.labels(stream).inc(delivered)
+        if dropped:
+            DROPPED.labels(stream).inc(dropped)
+        return delivered

@@ -1,0 +1,162 @@
+"""REST of the sound domain: mics, labels, events (Deeply API plus documented extensions)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from ..auth.deps import require_access
+from ..errors import Invalid, NotFound
+from ..store import sound as store
+from ..store.paging import envelope
+from ..timeutil import now_us, parse_iso
+from . import thresholds
+from .labels import LABELS
+from .models import EventBatch, EventIn, MicCreate, MicPatch
+from .views import event_view, mic_view
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_access)])
+
+Page = Annotated[int, Query(gt=0, description="Page number, > 0")]
+Size = Annotated[int, Query(gt=0, le=100, description="Page size, 1..100")]
+
+
+def _node(request: Request) -> Any:
+    return request.app.state.node
+
+
+def iso_param(name: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_iso(value)
+    except ValueError as exc:
+        raise Invalid(f"{name}: not an ISO 8601 time: {value!r}") from exc
+
+
+def _mic_values(body: MicCreate | MicPatch, current: dict[str, Any]) -> dict[str, Any]:
+    """Columns to write from the fields the client sent."""
+    values: dict[str, Any] = {}
+    for name in body.model_fields_set - {"id"}:
+        value = getattr(body, name)
+        if name == "thresholds":
+            try:
+                value = thresholds.merge(current.get("thresholds") or {}, value or {})
+            except ValueError as exc:
+                raise Invalid(str(exc)) from exc
+        elif name in ("channel", "console", "location") and value is not None:
+            value = value.model_dump()
+        elif name == "reported_at":
+            value = parse_iso(value) if value else None
+        values[name] = value
+    return values
+
+
+@router.post("/mics", status_code=201, tags=["mics"], summary="Register a mic (extension)")
+async def create_mic(body: MicCreate, request: Request) -> dict[str, Any]:
+    import uuid
+
+    now = now_us()
+    row: dict[str, Any] = {
+        "id": body.id or uuid.uuid4().hex, "host": None, "subnet_mask": None,
+        "mac_address": None, "microphone_type": None, "channel": None, "console": None,
+        "streaming": False, "recording": False, "edge_id": None, "location": None,
+        "status": "active", "thresholds": {}, "reported_at": None, "connected": False,
+        "created_at": now, "updated_at": now, "deleted_at": None,
+    }
+    row.update({k: v for k, v in _mic_values(body, row).items() if v is not None})
+    await store.insert_mic(_node(request).engine, row)
+    return {"data": mic_view(row)}
+
+
+@router.get("/mics", tags=["mics"], summary="List mics")
+async def list_mics(
+    request: Request, page: Page = 1, size: Size = 10,
+    name: str | None = None, edge_id: str | None = None,
+) -> dict[str, Any]:
+    async with _node(request).engine.connect() as conn:
+        total, rows = await store.list_mics(conn, page, size, name, edge_id)
+    return envelope(page, size, total, [mic_view(r) for r in rows])
+
+
+async def _mic_or_404(request: Request, mic_id: str) -> dict[str, Any]:
+    async with _node(request).engine.connect() as conn:
+        row = await store.get_mic(conn, mic_id)
+    if row is None:
+        raise NotFound(f"mic {mic_id!r} not found")
+    return dict(row)
+
+
+@router.get("/mics/{mic_id}", tags=["mics"], summary="Get a mic")
+async def get_mic(mic_id: str, request: Request) -> dict[str, Any]:
+    return {"data": mic_view(await _mic_or_404(request, mic_id))}
+
+
+@router.patch("/mics/{mic_id}", tags=["mics"], summary="Update a mic (partial)")
+async def patch_mic(mic_id: str, body: MicPatch, request: Request) -> dict[str, Any]:
+    current = await _mic_or_404(request, mic_id)
+    values = _mic_values(body, current)
+    if "name" in values and values["name"] is None:
+        raise Invalid("name: may not be null")
+    values["updated_at"] = now_us()
+    await store.update_mic(_node(request).engine, mic_id, values)
+    current.update(values)
+    return {"data": mic_view(current)}
+
+
+@router.delete("/mics/{mic_id}", tags=["mics"], summary="Delete a mic (soft)")
+async def delete_mic(mic_id: str, request: Request) -> dict[str, Any]:
+    current = await _mic_or_404(request, mic_id)
+    now = now_us()
+    await store.update_mic(_node(request).engine, mic_id, {"deleted_at": now, "updated_at": now})
+    current.update(deleted_at=now, updated_at=now)
+    return {"data": mic_view(current)}
+
+
+@router.get("/labels", tags=["labels"], summary="List labels (extension)")
+async def list_labels() -> dict[str, Any]:
+    return {"data": list(LABELS.values())}
+
+
+def _ingest_view(row: dict[str, Any]) -> dict[str, Any]:
+    return event_view(row)
+
+
+@router.post("/events", status_code=201, tags=["events"], summary="Ingest one event (extension)")
+async def post_event(body: EventIn, request: Request) -> dict[str, Any]:
+    rows = await _node(request).ingest.accept([body])
+    return _ingest_view(rows[0])
+
+
+@router.post("/events/batch", status_code=201, tags=["events"], summary="Ingest up to 1000")
+async def post_events(body: EventBatch, request: Request) -> dict[str, Any]:
+    rows = await _node(request).ingest.accept(body.events)
+    return {"data": [_ingest_view(r) for r in rows]}
+
+
+@router.get("/events", tags=["events"], summary="List events, newest first")
+async def list_events(
+    request: Request, page: Page = 1, size: Size = 10,
+    start: str | None = None, end: str | None = None,
+    mic_id: Annotated[list[str] | None, Query()] = None,
+    label_id: Annotated[list[str] | None, Query()] = None,
+    include_suppressed: bool = False,
+) -> dict[str, Any]:
+    async with _node(request).engine.connect() as conn:
+        total, rows = await store.list_events(
+            conn, page, size, start=iso_param("start", start), end=iso_param("end", end),
+            mic_ids=mic_id or [], label_ids=label_id or [],
+            include_suppressed=include_suppressed,
+        )
+    return envelope(page, size, total, [event_view(r) for r in rows])
+
+
+@router.get("/events/{event_id}", tags=["events"], summary="Get an event")
+async def get_event(event_id: str, request: Request) -> JSONResponse:
+    async with _node(request).engine.connect() as conn:
+        row = await store.get_event(conn, event_id)
+    if row is None:
+        raise NotFound(f"event {event_id!r} not found")
+    return JSONResponse(event_view(row))

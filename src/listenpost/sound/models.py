@@ -1,0 +1,84 @@
+"""Request bodies of the sound API: strict types, so a wrong JSON type is a 422 naming the field."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..timeutil import parse_iso
+
+ResourceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class Location(Strict):
+    latitude: Annotated[float, Field(ge=-90, le=90)]
+    longitude: Annotated[float, Field(ge=-180, le=180)]
+
+
+class Endpoint(Strict):
+    """A mic's `channel` (stream) or `console` (web UI) address; password is write-only."""
+
+    scheme: str | None = None
+    port: Annotated[int, Field(ge=0, le=65535)] | None = None
+    path: str | None = None
+    username: str | None = None
+    password: str | None = None
+
+
+def _iso(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            parse_iso(value)
+        except ValueError as exc:
+            raise ValueError(f"not an ISO 8601 time: {value!r}") from exc
+    return value
+
+
+class MicFields(Strict):
+    host: str | None = None
+    subnet_mask: str | None = None
+    mac_address: str | None = None
+    microphone_type: str | None = None
+    channel: Endpoint | None = None
+    console: Endpoint | None = None
+    streaming: bool | None = None
+    recording: bool | None = None
+    edge_id: Annotated[str, Field(max_length=64)] | None = None
+    location: Location | None = None
+    status: Literal["active", "inactive"] | None = None
+    thresholds: dict[str, Any] | None = None
+    reported_at: str | None = None
+    connected: bool | None = None
+
+    _check_reported = field_validator("reported_at")(_iso)
+
+
+class MicCreate(MicFields):
+    id: ResourceId | None = None
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class MicPatch(MicFields):
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+
+class EventIn(Strict):
+    mic_id: Annotated[str, Field(min_length=1, max_length=64)]
+    label_id: Annotated[str, Field(min_length=1, max_length=64)]
+    confidence: Annotated[float, Field(ge=0, le=1)]
+    sound_level: Annotated[float, Field(ge=0, le=200)] | None = None
+    noises: Annotated[list[float], Field(max_length=10_000)] | None = None
+    description: Annotated[str, Field(max_length=4000)] | None = None
+    audio_file: Annotated[str, Field(max_length=2000)] | None = None
+    created_at: str | None = None
+
+    _check_created = field_validator("created_at")(_iso)
+
+
+class EventBatch(Strict):
+    events: Annotated[list[EventIn], Field(min_length=1, max_length=1000)]

@@ -1,0 +1,1 @@
+"""Schema steps added by later features (composite events, radio)."""

@@ -1,0 +1,115 @@
+"""Queries for mics and base events: the only place that builds their SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import RowMapping, and_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ..errors import Conflict
+from . import tables as t
+from .paging import fetch_page
+
+MIC_SUMMARY = (t.mics.c.name.label("mic_name"), t.mics.c.location.label("mic_location"))
+
+
+async def insert_mic(engine: AsyncEngine, row: dict[str, Any]) -> None:
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(t.mics.insert().values(**row))
+    except IntegrityError as exc:
+        raise Conflict(f"mic id {row['id']!r} already exists") from exc
+
+
+async def get_mic(conn: AsyncConnection, mic_id: str, *, live_only: bool = True) -> RowMapping | None:
+    q = select(t.mics).where(t.mics.c.id == mic_id)
+    if live_only:
+        q = q.where(t.mics.c.deleted_at.is_(None))
+    return (await conn.execute(q)).mappings().first()
+
+
+async def get_mics(conn: AsyncConnection, mic_ids: Sequence[str]) -> dict[str, RowMapping]:
+    """Live (not deleted) mics by id."""
+    q = select(t.mics).where(t.mics.c.id.in_(set(mic_ids)), t.mics.c.deleted_at.is_(None))
+    return {r["id"]: r for r in (await conn.execute(q)).mappings()}
+
+
+async def update_mic(engine: AsyncEngine, mic_id: str, values: dict[str, Any]) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(t.mics.update().where(t.mics.c.id == mic_id).values(**values))
+
+
+async def list_mics(
+    conn: AsyncConnection, page: int, size: int, name: str | None, edge_id: str | None
+) -> tuple[int, list[RowMapping]]:
+    q = select(t.mics).where(t.mics.c.deleted_at.is_(None))
+    if name:
+        q = q.where(t.mics.c.name.ilike(f"%{_escape_like(name)}%", escape="\\"))
+    if edge_id:
+        q = q.where(t.mics.c.edge_id == edge_id)
+    return await fetch_page(conn, q.order_by(t.mics.c.created_at, t.mics.c.id), page, size)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def insert_events(conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows in order inside the caller's transaction; returns their stream offsets."""
+    offsets = []
+    for row in rows:
+        result = await conn.execute(t.events.insert().values(**row))
+        offsets.append(int(result.inserted_primary_key[0]))
+    return offsets
+
+
+def _event_query() -> Any:
+    return select(t.events, *MIC_SUMMARY).select_from(
+        t.events.outerjoin(t.mics, t.mics.c.id == t.events.c.mic_id)
+    )
+
+
+async def get_event(conn: AsyncConnection, event_id: str) -> RowMapping | None:
+    q = _event_query().where(t.events.c.id == event_id)
+    return (await conn.execute(q)).mappings().first()
+
+
+async def list_events(
+    conn: AsyncConnection,
+    page: int,
+    size: int,
+    *,
+    start: int | None,
+    end: int | None,
+    mic_ids: list[str],
+    label_ids: list[str],
+    include_suppressed: bool,
+) -> tuple[int, list[RowMapping]]:
+    """Newest first; ties broken by offset so paging is stable. start/end are inclusive."""
+    conds = []
+    if start is not None:
+        conds.append(t.events.c.created_at >= start)
+    if end is not None:
+        conds.append(t.events.c.created_at <= end)
+    if mic_ids:
+        conds.append(t.events.c.mic_id.in_(mic_ids))
+    if label_ids:
+        conds.append(t.events.c.label_id.in_(label_ids))
+    if not include_suppressed:
+        conds.append(t.events.c.suppressed.is_(False))
+    q = _event_query().where(and_(True, *conds))
+    q = q.order_by(t.events.c.created_at.desc(), t.events.c.seq.desc())
+    return await fetch_page(conn, q, page, size)
+
+
+async def mark_read(engine: AsyncEngine, event_id: str, now: int) -> bool:
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            t.events.update()
+            .where(t.events.c.id == event_id, t.events.c.is_read.is_(False))
+            .values(is_read=True, read_at=now, updated_at=now)
+        )
+        return bool(result.rowcount)
