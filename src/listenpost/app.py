@@ -14,6 +14,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from . import __version__, errors
 from .auth import api as auth_api
 from .bodylimit import BodyLimit
+from .composite import api as composite_api
+from .composite import live as composite_live
 from .config import Settings
 from .metrics import REGISTRY
 from .node import Node
@@ -46,7 +48,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.node = node
     errors.install_handlers(app)
     app.add_middleware(BodyLimit, max_body=settings.max_body)
-    for router in (auth_api.router, sound_api.router, sound_live.router):
+    routers = (auth_api.router, sound_api.router, sound_live.router, composite_api.router,
+               composite_live.router)
+    for router in routers:
         app.include_router(router)
 
     @app.get("/health", tags=["ops"], summary="Liveness (no auth)")

@@ -1,1 +1,13 @@
 """Schema steps added by later features (composite events, radio)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from . import tables as t
+from .migrations import create_tables, step
+
+
+@step(2, "composite rules, composite events and their members")
+def _v2(conn: Connection) -> None:
+    create_tables(conn, t.composite_rules, t.composite_events, t.composite_members)

@@ -83,3 +83,45 @@ events = Table(
 Index("ix_events_created", events.c.created_at, events.c.seq)
 Index("ix_events_mic_created", events.c.mic_id, events.c.created_at)
 Index("ix_events_label_created", events.c.label_id, events.c.created_at)
+
+composite_rules = Table(
+    "composite_rules",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text),
+    Column("window_seconds", Float, nullable=False),
+    Column("min_events", Integer, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("group_by", String(200), nullable=False),
+    Column("include_label_ids", JSON),
+    Column("include_mic_ids", JSON),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# `seq` is the composite stream's offset; `id` is deterministic (same input, same id on any node).
+composite_events = Table(
+    "composite_events",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", String(32), nullable=False, unique=True),
+    Column("rule_id", String(64), nullable=False),
+    Column("rule", JSON, nullable=False),
+    Column("group_key", String(400), nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+Index("ix_composites_created", composite_events.c.created_at, composite_events.c.seq)
+Index("ix_composites_rule_started", composite_events.c.rule_id, composite_events.c.started_at)
+
+composite_members = Table(
+    "composite_members",
+    metadata,
+    Column("composite_id", String(32), primary_key=True),
+    Column("event_id", String(32), primary_key=True),
+    Column("rule_id", String(64), nullable=False),
+)
+# An event belongs to at most one composite of a rule.
+Index("ux_members_rule_event", composite_members.c.rule_id, composite_members.c.event_id, unique=True)

@@ -1,0 +1,41 @@
+"""Load composite rules from a YAML or TOML file at startup (`--rules FILE`)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import ApiError, describe_validation
+
+
+def read_rules(path: str) -> list[dict[str, Any]]:
+    """Return validated rule dicts, each with an `id`. Raises ValueError naming the problem.
+
+    The file holds `rules: [...]` (YAML or TOML `[[rules]]`) or a bare YAML list.
+    """
+    from .api import RuleCreate, check_rule_values
+
+    text = Path(path).read_text()
+    data: Any = tomllib.loads(text) if path.endswith(".toml") else yaml.safe_load(text)
+    items = data.get("rules") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise ValueError(f"{path}: expected a list of rules under 'rules'")
+    rules = []
+    for index, item in enumerate(items):
+        where = f"{path}: rules[{index}]"
+        try:
+            body = RuleCreate.model_validate(item)
+            values = check_rule_values(body.model_dump())
+        except ValidationError as exc:
+            raise ValueError(f"{where}: {describe_validation(list(exc.errors()))}") from exc
+        except ApiError as exc:
+            raise ValueError(f"{where}: {exc.message}") from exc
+        if not body.id:
+            raise ValueError(f"{where}: rules in a file need an 'id' so restarts keep them")
+        values["enabled"] = True if body.enabled is None else body.enabled
+        rules.append(values)
+    return rules

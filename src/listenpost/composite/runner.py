@@ -1,0 +1,140 @@
+"""Feeds accepted events through the pure engine, stores what it decides, announces new composites.
+
+State is rebuilt from the database at start (recent composites and events), so a restart in
+the middle of a window neither loses nor duplicates a composite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ..bus.base import Bus
+from ..metrics import COMPOSITE_LATE, COMPOSITES_CREATED
+from ..store import composites as store
+from ..timeutil import now_us
+from .engine import BaseEvent, CompositeJoined, CompositeOpened, Engine, RuleSpec
+from .views import composite_view
+
+log = logging.getLogger("listenpost.composite")
+STREAM = "sound.composites"
+
+
+def spec_of(row: Mapping[str, Any]) -> RuleSpec:
+    return RuleSpec(
+        id=row["id"], window_seconds=float(row["window_seconds"]),
+        min_events=int(row["min_events"]), group_by=row["group_by"],
+        include_label_ids=frozenset(row["include_label_ids"] or ()) or None,
+        include_mic_ids=frozenset(row["include_mic_ids"] or ()) or None,
+        enabled=bool(row["enabled"]),
+    )
+
+
+class CompositeRunner:
+    def __init__(self, engine: AsyncEngine, bus: Bus) -> None:
+        self.db = engine
+        self.bus = bus
+        self.engine = Engine()
+        self.rules: dict[str, dict[str, Any]] = {}
+        self.lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        async with self.db.connect() as conn:
+            rows = await store.all_rules(conn)
+            self.rules = {r["id"]: dict(r) for r in rows}
+            self.engine.set_rules(spec_of(r) for r in rows)
+            widest = max((float(r["window_seconds"]) for r in rows), default=0.0)
+            newest = await store.newest_event_time(conn)
+            since = newest - int(2 * widest * 1e6) - 1
+            comps = await store.recent_composites(conn, since)
+            events = await store.recent_events(conn, since)
+        missing = self.engine.restore([_Stored(c) for c in comps], [_base(e) for e in events])
+        for opened in missing:
+            await self._persist([opened])
+        log.info("composite engine ready: %d rules, %d recent events replayed", len(rows),
+                 len(events))
+
+    async def stop(self) -> None:
+        return None
+
+    async def set_rule(self, row: Mapping[str, Any]) -> None:
+        async with self.lock:
+            self.rules[row["id"]] = dict(row)
+            self.engine.set_rule(spec_of(row))
+
+    async def remove_rule(self, rule_id: str) -> None:
+        async with self.lock:
+            self.rules.pop(rule_id, None)
+            self.engine.remove_rule(rule_id)
+
+    async def on_events(self, rows: list[dict[str, Any]]) -> None:
+        """Ingest hook: rows are accepted events carrying `edge_id`."""
+        if not self.rules:
+            return
+        async with self.lock:
+            changes: list[CompositeOpened | CompositeJoined] = []
+            for row in rows:
+                result = self.engine.feed(_base(row))
+                changes += result.changes
+                if result.late_rules:
+                    COMPOSITE_LATE.inc(result.late_rules)
+            if changes:
+                await self._persist(changes)
+
+    async def _persist(self, changes: list[CompositeOpened | CompositeJoined]) -> None:
+        now = now_us()
+        created = []
+        async with self.db.begin() as conn:
+            for change in changes:
+                if isinstance(change, CompositeOpened):
+                    row = {
+                        "id": change.composite_id, "rule_id": change.rule_id,
+                        "rule": _rule_snapshot(self.rules.get(change.rule_id)),
+                        "group_key": change.group_key,
+                        "started_at": int(round(change.started_at * 1e6)),
+                        "created_at": now, "updated_at": now,
+                    }
+                    if await store.insert_composite(conn, row, change.event_ids):
+                        created.append(change.composite_id)
+                else:
+                    await store.add_members(conn, change.composite_id, change.rule_id,
+                                            [change.event_id])
+                    await store.touch(conn, change.composite_id, now)
+            payloads = [await _load(conn, cid) for cid in created]
+        for payload in payloads:
+            COMPOSITES_CREATED.inc()
+            await self.bus.publish(STREAM, orjson.dumps(payload))
+
+
+async def _load(conn: Any, composite_id: str) -> dict[str, Any]:
+    row = await store.get_composite(conn, composite_id)
+    assert row is not None
+    return composite_view(row, await store.members(conn, [composite_id]))
+
+
+def _rule_snapshot(row: Mapping[str, Any] | None) -> dict[str, Any]:
+    from .views import rule_view
+
+    return rule_view(row) if row else {}
+
+
+class _Stored:
+    """A stored composite as the engine's restore wants it."""
+
+    __slots__ = ("composite_id", "rule_id", "group_key", "started_at")
+
+    def __init__(self, row: Mapping[str, Any]) -> None:
+        self.composite_id = row["id"]
+        self.rule_id = row["rule_id"]
+        self.group_key = row["group_key"]
+        self.started_at = row["started_at"] / 1e6
+
+
+def _base(row: Mapping[str, Any]) -> BaseEvent:
+    return BaseEvent(row["id"], row["label_id"], row["mic_id"], row["edge_id"],
+                     row["created_at"] / 1e6)
