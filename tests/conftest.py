@@ -12,7 +12,9 @@ from support import Server, create_pg_database  # noqa: E402
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     """The API suite runs once on SQLite and once on PostgreSQL."""
     data = tmp_path_factory.mktemp(f"server-{request.param}")
     drop = None

@@ -54,12 +54,26 @@ class Server:
 
     def start(self, extra: list[str] | None = None) -> Server:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        args = [sys.executable, "-m", "listenpost", "serve", "--host", "127.0.0.1",
-                "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        args = [
+            sys.executable,
+            "-m",
+            "listenpost",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+        ]
         if self.db_url:
             args += ["--db-url", self.db_url]
-        env = {**os.environ, "LISTENPOST_API_KEYS": API_KEY, "LISTENPOST_LOG_LEVEL": "warning",
-               **self.env}
+        env = {
+            **os.environ,
+            "LISTENPOST_API_KEYS": API_KEY,
+            "LISTENPOST_LOG_LEVEL": "warning",
+            **self.env,
+        }
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(args + (extra or []), env=env, stdout=log, stderr=log)
         deadline = time.time() + 30
@@ -87,7 +101,9 @@ class Server:
         self.start()
 
     def token(self, key: str = API_KEY) -> str:
-        r = httpx.get(self.base + "/api/v1/auth/reissue", headers={"Authorization": f"Bearer {key}"})
+        r = httpx.get(
+            self.base + "/api/v1/auth/reissue", headers={"Authorization": f"Bearer {key}"}
+        )
         assert r.status_code == 200, r.text
         return str(r.json()["access_token"])
 

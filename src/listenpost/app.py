@@ -33,8 +33,12 @@ def create_app(settings: Settings) -> FastAPI:
         await node.start()
         log.info(
             "listenpost %s listening on http://%s:%d, data in %s (database %s, bus %s)",
-            __version__, settings.host, settings.port, settings.data_dir,
-            _redact(settings.database_url), settings.bus_url,
+            __version__,
+            settings.host,
+            settings.port,
+            settings.data_dir,
+            _redact(settings.database_url),
+            settings.bus_url,
         )
         yield
         await node.stop()
@@ -48,8 +52,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.node = node
     errors.install_handlers(app)
     app.add_middleware(BodyLimit, max_body=settings.max_body)
-    routers = (auth_api.router, sound_api.router, sound_live.router, composite_api.router,
-               composite_live.router)
+    routers = (
+        auth_api.router,
+        sound_api.router,
+        sound_live.router,
+        composite_api.router,
+        composite_live.router,
+    )
     for router in routers:
         app.include_router(router)
 

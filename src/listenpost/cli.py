@@ -29,8 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--bus-url", dest="bus_url", help="memory:// (default)")
     serve.add_argument("--token-ttl", dest="token_ttl", type=float, help="access token seconds")
     serve.add_argument("--keepalive", type=float, help="WebSocket keep-alive seconds (20)")
-    serve.add_argument("--client-queue", dest="client_queue", type=int,
-                       help="frames buffered per WebSocket client (1024)")
+    serve.add_argument(
+        "--client-queue",
+        dest="client_queue",
+        type=int,
+        help="frames buffered per WebSocket client (1024)",
+    )
     serve.add_argument("--rate-limit", dest="rate_limit", help="e.g. 10/s,1000/min (off)")
     serve.add_argument("--max-body", dest="max_body", type=int, help="request body bytes")
     serve.add_argument("--rules", dest="rules_file", help="composite rules YAML/TOML file")
@@ -45,14 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     replay = sub.add_parser("replay", help="publish a trunk-recorder fixture directory to MQTT")
     replay.add_argument("directory")
     replay.add_argument("--mqtt", dest="mqtt_url", required=True)
-    replay.add_argument("--speed", type=float, default=0.0,
-                        help="messages per second (0: as fast as possible)")
+    replay.add_argument(
+        "--speed", type=float, default=0.0, help="messages per second (0: as fast as possible)"
+    )
     return parser
 
 
 def _setup_logging(level: str) -> None:
     logging.basicConfig(
-        level=level.upper(), stream=sys.stderr,
+        level=level.upper(),
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
 
@@ -63,9 +69,14 @@ def _serve(settings: Settings) -> None:
     from .app import create_app
 
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port,
-        log_level=settings.log_level, ws_per_message_deflate=False,
-        ws_ping_interval=54.0, ws_ping_timeout=6.0, ws_max_size=512 * 1024,
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        ws_per_message_deflate=False,
+        ws_ping_interval=54.0,
+        ws_ping_timeout=6.0,
+        ws_max_size=512 * 1024,
         proxy_headers=False,
     )
 

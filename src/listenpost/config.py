@@ -71,7 +71,9 @@ def _from_file(path: str) -> dict[str, Any]:
     return {k.replace("-", "_"): v for k, v in data.items()}
 
 
-def load_settings(flags: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> Settings:
+def load_settings(
+    flags: dict[str, Any] | None = None, env: dict[str, str] | None = None
+) -> Settings:
     """Merge the sources in precedence order; unknown file keys are an error."""
     env = dict(os.environ) if env is None else env
     flags = {k: v for k, v in (flags or {}).items() if v is not None}

@@ -47,7 +47,9 @@ class AuthError(ApiError):
 
 NO_KEY = "No Key: send 'Authorization: Bearer <token>'."
 INVALID_KEY = "Invalid Key: the token is not valid."
-EXPIRED = "Expired Token: authentication token expired. Please reissue a new token to renew your session."
+EXPIRED = (
+    "Expired Token: authentication token expired. Please reissue a new token to renew your session."
+)
 
 
 def error_response(status: int, message: str, **extra: Any) -> JSONResponse:

@@ -10,27 +10,38 @@ EVENTS_INGESTED = Counter(
     "listenpost_events_ingested_total", "Sound events accepted and stored", registry=REGISTRY
 )
 EVENTS_SUPPRESSED = Counter(
-    "listenpost_events_suppressed_total", "Sound events below their mic threshold", registry=REGISTRY
+    "listenpost_events_suppressed_total",
+    "Sound events below their mic threshold",
+    registry=REGISTRY,
 )
 BROADCAST = Counter(
-    "listenpost_messages_broadcast_total", "Messages handed to the hub, by stream", ["stream"],
+    "listenpost_messages_broadcast_total",
+    "Messages handed to the hub, by stream",
+    ["stream"],
     registry=REGISTRY,
 )
 DELIVERED = Counter(
-    "listenpost_messages_delivered_total", "Frames queued to clients, by stream", ["stream"],
+    "listenpost_messages_delivered_total",
+    "Frames queued to clients, by stream",
+    ["stream"],
     registry=REGISTRY,
 )
 DROPPED = Counter(
     "listenpost_messages_dropped_total",
-    "Frames not delivered because a client's queue was full, by stream", ["stream"],
+    "Frames not delivered because a client's queue was full, by stream",
+    ["stream"],
     registry=REGISTRY,
 )
 SLOW_DISCONNECTS = Counter(
-    "listenpost_slow_client_disconnects_total", "Clients closed because they fell behind",
-    ["stream"], registry=REGISTRY,
+    "listenpost_slow_client_disconnects_total",
+    "Clients closed because they fell behind",
+    ["stream"],
+    registry=REGISTRY,
 )
 WS_CLIENTS = Gauge(
-    "listenpost_websocket_clients", "Connected WebSocket clients, by stream", ["stream"],
+    "listenpost_websocket_clients",
+    "Connected WebSocket clients, by stream",
+    ["stream"],
     registry=REGISTRY,
 )
 COMPOSITES_CREATED = Counter(
@@ -38,16 +49,19 @@ COMPOSITES_CREATED = Counter(
 )
 COMPOSITE_LATE = Counter(
     "listenpost_composite_late_events_total",
-    "Events too old for a rule's window (stored, not counted)", registry=REGISTRY,
+    "Events too old for a rule's window (stored, not counted)",
+    registry=REGISTRY,
 )
 RADIO_MESSAGES = Counter(
-    "listenpost_radio_messages_total", "trunk-recorder MQTT messages, by type", ["type"],
+    "listenpost_radio_messages_total",
+    "trunk-recorder MQTT messages, by type",
+    ["type"],
     registry=REGISTRY,
 )
 RADIO_ERRORS = Counter(
-    "listenpost_radio_errors_total", "trunk-recorder messages skipped or degraded, by reason",
-    ["reason"], registry=REGISTRY,
+    "listenpost_radio_errors_total",
+    "trunk-recorder messages skipped or degraded, by reason",
+    ["reason"],
+    registry=REGISTRY,
 )
-RATE_LIMITED = Counter(
-    "listenpost_rate_limited_total", "Requests answered 429", registry=REGISTRY
-)
+RATE_LIMITED = Counter("listenpost_rate_limited_total", "Requests answered 429", registry=REGISTRY)

@@ -27,7 +27,7 @@ def documented_example() -> dict[str, Any]:
         depth += ch == "{"
         depth -= ch == "}"
         if depth == 0:
-            return dict(json.loads(text[start:i + 1]))
+            return dict(json.loads(text[start : i + 1]))
     raise AssertionError("example not found")
 
 
@@ -54,8 +54,14 @@ def assert_same_structure(example: Any, actual: Any, path: str = "$") -> None:
 
 
 def make_rule(c: Any, **fields: Any) -> dict[str, Any]:
-    body = {"name": "Repeated Speech Cluster", "window_seconds": 30, "min_events": 3,
-            "group_by": "label_id", "include_label_ids": ["normal_speech_female"], **fields}
+    body = {
+        "name": "Repeated Speech Cluster",
+        "window_seconds": 30,
+        "min_events": 3,
+        "group_by": "label_id",
+        "include_label_ids": ["normal_speech_female"],
+        **fields,
+    }
     r = c.post("/api/v1/composite-rules", json=body)
     assert r.status_code == 201, r.text
     return dict(r.json())
@@ -80,8 +86,10 @@ def test_rule_crud_and_validation(server: Server) -> None:
         listed = c.get("/api/v1/composite-rules", params={"size": 100}).json()
         assert rule["id"] in [r["id"] for r in listed["results"]]
         for body, field in (
-            ({"window_seconds": 0}, "window_seconds"), ({"window_seconds": 86401}, "window_seconds"),
-            ({"min_events": 0}, "min_events"), ({"group_by": "label_id,color"}, "group_by"),
+            ({"window_seconds": 0}, "window_seconds"),
+            ({"window_seconds": 86401}, "window_seconds"),
+            ({"min_events": 0}, "min_events"),
+            ({"group_by": "label_id,color"}, "group_by"),
             ({"include_label_ids": ["barking"]}, "include_label_ids"),
         ):
             r = c.patch(url, json=body)
@@ -97,11 +105,15 @@ def test_burst_from_two_mics_streams_exactly_one_composite(server: Server) -> No
     with server.client(token) as c:
         m1, m2 = make_mic(c, edge_id=edge), make_mic(c, edge_id=edge)
         rule = make_rule(c, include_mic_ids=[m1["id"], m2["id"]])
-        with connect(server.ws_base + "/api/v1/ws/composite-events",
-                     additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+        with connect(
+            server.ws_base + "/api/v1/ws/composite-events",
+            additional_headers={"Authorization": f"Bearer {token}"},
+        ) as ws:
             assert ws.recv(timeout=5) == "hello"
-            ids = [post_event(c, m["id"], label_id="normal_speech_female", audio_file="/a.wav")["id"]
-                   for m in (m1, m2, m1, m2, m1)]
+            ids = [
+                post_event(c, m["id"], label_id="normal_speech_female", audio_file="/a.wav")["id"]
+                for m in (m1, m2, m1, m2, m1)
+            ]
             post_event(c, m1["id"], label_id="crying")  # not in the rule
             composite = next_json(ws)
             with pytest.raises(TimeoutError):
@@ -132,8 +144,9 @@ def test_list_order_and_time_filters(server: Server) -> None:
         mic = make_mic(c, edge_id=f"e-{uuid.uuid4().hex[:6]}")
         rule = make_rule(c, min_events=1, window_seconds=1, include_label_ids=["glass_break"])
         for second in range(3):
-            post_event(c, mic["id"], label_id="glass_break",
-                       created_at=f"2026-01-01T00:00:0{second * 2}Z")
+            post_event(
+                c, mic["id"], label_id="glass_break", created_at=f"2026-01-01T00:00:0{second * 2}Z"
+            )
         params = {"composite_rule_id": rule["id"]}
         desc = c.get("/api/v1/composite-events", params=params).json()["results"]
         asc = c.get("/api/v1/composite-events", params={**params, "order_by": "asc"}).json()

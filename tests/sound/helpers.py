@@ -9,8 +9,12 @@ import httpx
 
 
 def make_mic(c: httpx.Client, **fields: Any) -> dict[str, Any]:
-    body = {"name": f"mic {uuid.uuid4().hex[:6]}", "edge_id": "edge-01",
-            "location": {"latitude": 37.546344, "longitude": 126.944322}, **fields}
+    body = {
+        "name": f"mic {uuid.uuid4().hex[:6]}",
+        "edge_id": "edge-01",
+        "location": {"latitude": 37.546344, "longitude": 126.944322},
+        **fields,
+    }
     r = c.post("/api/v1/mics", json=body)
     assert r.status_code == 201, r.text
     return dict(r.json()["data"])

@@ -12,7 +12,9 @@ from websockets.sync.client import connect
 
 
 def test_reissue_gives_a_token_that_opens_the_api(server: Server) -> None:
-    r = httpx.get(server.base + "/api/v1/auth/reissue", headers={"Authorization": f"Bearer {API_KEY}"})
+    r = httpx.get(
+        server.base + "/api/v1/auth/reissue", headers={"Authorization": f"Bearer {API_KEY}"}
+    )
     assert r.status_code == 200
     token = r.json()["access_token"]
     r = httpx.get(server.base + "/api/v1/mics", headers={"Authorization": f"Bearer {token}"})
@@ -34,7 +36,9 @@ def test_bad_or_wrong_credential_is_401_invalid_key(server: Server, value: str) 
 
 def test_access_token_is_not_an_api_key(server: Server) -> None:
     token = server.token()
-    r = httpx.get(server.base + "/api/v1/auth/reissue", headers={"Authorization": f"Bearer {token}"})
+    r = httpx.get(
+        server.base + "/api/v1/auth/reissue", headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status_code == 401
     assert r.json() == {"detail": {"message": r.json()["detail"]["message"]}}
 
@@ -77,9 +81,20 @@ def test_cli_created_key_works_and_is_stored_hashed(fresh_server: Server) -> Non
     import sys
 
     out = subprocess.run(
-        [sys.executable, "-m", "listenpost", "apikey", "create", "--name", "edge-01",
-         "--data-dir", str(fresh_server.data_dir)],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "listenpost",
+            "apikey",
+            "create",
+            "--name",
+            "edge-01",
+            "--data-dir",
+            str(fresh_server.data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     key = out.stdout.strip()
     assert key.startswith("lpk_")

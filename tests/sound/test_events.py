@@ -13,12 +13,22 @@ from support import Server
 def test_ingest_returns_201_with_event(server: Server) -> None:
     with server.client() as c:
         mic = make_mic(c)
-        ev = post_event(c, mic["id"], confidence=0.9123459, sound_level=71.2,
-                        noises=[60.0, 61.5], description="x", audio_file="/a/b.wav")
+        ev = post_event(
+            c,
+            mic["id"],
+            confidence=0.9123459,
+            sound_level=71.2,
+            noises=[60.0, 61.5],
+            description="x",
+            audio_file="/a/b.wav",
+        )
     assert re.fullmatch(r"[0-9a-f]{32}", ev["id"])
     assert ev["confidence"] == 0.912345
     assert ev["suppressed"] is False
-    assert ev["label"] == {"id": "scream_female", "name": {"ko": "비명(여성)", "en": "scream female"}}
+    assert ev["label"] == {
+        "id": "scream_female",
+        "name": {"ko": "비명(여성)", "en": "scream female"},
+    }
     assert ev["mic"] == {"id": mic["id"], "name": mic["name"], "location": mic["location"]}
     assert ev["audio_file"] == {"file_path": "/a/b.wav"}
     assert ev["created_at"].endswith("Z")
@@ -27,8 +37,10 @@ def test_ingest_returns_201_with_event(server: Server) -> None:
 def test_threshold_suppresses_and_hides_from_lists(server: Server) -> None:
     with server.client() as c:
         mic = make_mic(c)
-        c.patch(f"/api/v1/mics/{mic['id']}",
-                json={"thresholds": {"glass_break": {"sound_level_ge": 65, "confidence": 0.8}}})
+        c.patch(
+            f"/api/v1/mics/{mic['id']}",
+            json={"thresholds": {"glass_break": {"sound_level_ge": 65, "confidence": 0.8}}},
+        )
         low_conf = post_event(c, mic["id"], label_id="glass_break", confidence=0.5)
         quiet = post_event(c, mic["id"], label_id="glass_break", confidence=0.9, sound_level=50)
         no_level = post_event(c, mic["id"], label_id="glass_break", confidence=0.9)
@@ -37,8 +49,9 @@ def test_threshold_suppresses_and_hides_from_lists(server: Server) -> None:
         assert (no_level["suppressed"], other["suppressed"]) == (False, False)
         listed = c.get("/api/v1/events", params={"mic_id": mic["id"]}).json()
         assert {e["id"] for e in listed["results"]} == {no_level["id"], other["id"]}
-        everything = c.get("/api/v1/events",
-                           params={"mic_id": mic["id"], "include_suppressed": "true"}).json()
+        everything = c.get(
+            "/api/v1/events", params={"mic_id": mic["id"], "include_suppressed": "true"}
+        ).json()
         assert everything["total_cnt"] == 4
 
 
@@ -47,7 +60,9 @@ def test_unknown_label_or_mic_is_422(server: Server) -> None:
         mic = make_mic(c)
         r = c.post("/api/v1/events", json={"mic_id": mic["id"], "label_id": "dog", "confidence": 1})
         assert r.status_code == 422 and "label_id" in r.json()["detail"]["message"]
-        r = c.post("/api/v1/events", json={"mic_id": "ghost", "label_id": "crying", "confidence": 1})
+        r = c.post(
+            "/api/v1/events", json={"mic_id": "ghost", "label_id": "crying", "confidence": 1}
+        )
         assert r.status_code == 422 and "mic_id" in r.json()["detail"]["message"]
 
 
@@ -57,24 +72,32 @@ def test_wrong_types_and_malformed_json(server: Server) -> None:
         for body, field in (
             ({"mic_id": mic["id"], "label_id": "crying", "confidence": "high"}, "confidence"),
             ({"mic_id": mic["id"], "label_id": "crying", "confidence": 1.5}, "confidence"),
-            ({"mic_id": mic["id"], "label_id": "crying", "confidence": 1, "noises": "loud"},
-             "noises"),
-            ({"mic_id": mic["id"], "label_id": "crying", "confidence": 1, "created_at": "yday"},
-             "created_at"),
+            (
+                {"mic_id": mic["id"], "label_id": "crying", "confidence": 1, "noises": "loud"},
+                "noises",
+            ),
+            (
+                {"mic_id": mic["id"], "label_id": "crying", "confidence": 1, "created_at": "yday"},
+                "created_at",
+            ),
         ):
             r = c.post("/api/v1/events", json=body)
             assert r.status_code == 422, body
             assert field in r.json()["detail"]["message"]
-        r = c.post("/api/v1/events", content=b"{not json",
-                   headers={"Content-Type": "application/json"})
+        r = c.post(
+            "/api/v1/events", content=b"{not json", headers={"Content-Type": "application/json"}
+        )
         assert r.status_code == 422
         assert "JSON" in r.json()["detail"]["message"]
 
 
 def test_oversized_body_is_413(server: Server) -> None:
     with server.client() as c:
-        r = c.post("/api/v1/events/batch", content=b"[" + b" " * (5 * 1024 * 1024) + b"]",
-                   headers={"Content-Type": "application/json"})
+        r = c.post(
+            "/api/v1/events/batch",
+            content=b"[" + b" " * (5 * 1024 * 1024) + b"]",
+            headers={"Content-Type": "application/json"},
+        )
     assert r.status_code == 413
     assert "too large" in r.json()["detail"]["message"]
 
@@ -82,7 +105,9 @@ def test_oversized_body_is_413(server: Server) -> None:
 def test_batch_is_ordered_and_all_or_nothing(server: Server) -> None:
     with server.client() as c:
         mic = make_mic(c)
-        items = [{"mic_id": mic["id"], "label_id": "crying", "confidence": i / 10} for i in range(5)]
+        items = [
+            {"mic_id": mic["id"], "label_id": "crying", "confidence": i / 10} for i in range(5)
+        ]
         r = c.post("/api/v1/events/batch", json={"events": items})
         assert r.status_code == 201
         assert [e["confidence"] for e in r.json()["data"]] == [0.0, 0.1, 0.2, 0.3, 0.4]
@@ -102,18 +127,22 @@ def test_list_filters_order_and_paging(server: Server) -> None:
         ids = [post_event(c, a["id"], created_at=t, label_id="crying")["id"] for t in times]
         other = post_event(c, b["id"], created_at=times[1], label_id="glass_break")["id"]
         page = c.get("/api/v1/events", params={"mic_id": [a["id"], b["id"]], "size": 10}).json()
-        assert [e["id"] for e in page["results"]] == [ids[2], other, ids[1], ids[0]] or \
-            [e["id"] for e in page["results"]] == [ids[2], ids[1], other, ids[0]]
-        page = c.get("/api/v1/events", params={"mic_id": [a["id"], b["id"]],
-                                               "label_id": "glass_break"}).json()
+        assert [e["id"] for e in page["results"]] == [ids[2], other, ids[1], ids[0]] or [
+            e["id"] for e in page["results"]
+        ] == [ids[2], ids[1], other, ids[0]]
+        page = c.get(
+            "/api/v1/events", params={"mic_id": [a["id"], b["id"]], "label_id": "glass_break"}
+        ).json()
         assert [e["id"] for e in page["results"]] == [other]
-        page = c.get("/api/v1/events", params={
-            "mic_id": a["id"], "start": times[1], "end": times[2]}).json()
+        page = c.get(
+            "/api/v1/events", params={"mic_id": a["id"], "start": times[1], "end": times[2]}
+        ).json()
         assert [e["id"] for e in page["results"]] == [ids[2], ids[1]]
         seen = []
         for p in (1, 2):
-            body = c.get("/api/v1/events", params={"mic_id": [a["id"], b["id"]], "size": 2,
-                                                   "page": p}).json()
+            body = c.get(
+                "/api/v1/events", params={"mic_id": [a["id"], b["id"]], "size": 2, "page": p}
+            ).json()
             assert body["max_page"] == 2 and body["total_cnt"] == 4
             seen += [e["id"] for e in body["results"]]
         assert sorted(seen) == sorted(ids + [other])
@@ -130,9 +159,13 @@ def test_get_event_bare_and_404(server: Server) -> None:
 
 def test_paging_validation(server: Server) -> None:
     with server.client() as c:
-        for params, field in (({"page": 0}, "page"), ({"size": 0}, "size"),
-                              ({"size": 101}, "size"), ({"page": "x"}, "page"),
-                              ({"start": "not-a-date"}, "start")):
+        for params, field in (
+            ({"page": 0}, "page"),
+            ({"size": 0}, "size"),
+            ({"size": 101}, "size"),
+            ({"page": "x"}, "page"),
+            ({"start": "not-a-date"}, "start"),
+        ):
             r = c.get("/api/v1/events", params=params)
             assert r.status_code == 422, params
             assert field in r.json()["detail"]["message"]

@@ -16,8 +16,9 @@ from websockets.sync.client import ClientConnection, connect
 
 @contextmanager
 def open_live(server: Server, token: str) -> Iterator[ClientConnection]:
-    with connect(server.ws_base + "/api/v1/ws",
-                 additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+    with connect(
+        server.ws_base + "/api/v1/ws", additional_headers={"Authorization": f"Bearer {token}"}
+    ) as ws:
         assert ws.recv(timeout=5) == "hello"
         yield ws
 
@@ -38,7 +39,11 @@ def test_two_clients_receive_a_posted_event(server: Server) -> None:
             frame = next_json(ws)
             assert frame["id"] == ev["id"]
             assert frame["label"]["name"]["en"] == "scream female"
-            assert frame["mic"] == {"id": mic["id"], "name": mic["name"], "location": mic["location"]}
+            assert frame["mic"] == {
+                "id": mic["id"],
+                "name": mic["name"],
+                "location": mic["location"],
+            }
             assert frame["noises"] == [66.99, 65.28]
             assert frame["confidence"] == 0.9 and frame["created_at"] == ev["created_at"]
 
@@ -63,9 +68,11 @@ def _raw_client_that_never_reads(server: Server, token: str) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect(("127.0.0.1", server.port))
     sock.sendall(
-        (f"GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-         f"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-         f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
+        (
+            f"GET /api/v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n"
+        ).encode()
     )
     assert b"101" in sock.recv(200)
     return sock
@@ -81,8 +88,9 @@ def test_client_that_never_reads_does_not_delay_others(fresh_server: Server) -> 
             noises = [70.0 + i / 100 for i in range(3000)]
             posted = []
             for _ in range(10):
-                batch = [{"mic_id": mic["id"], "label_id": "crying", "confidence": 0.5,
-                          "noises": noises}] * 20
+                batch = [
+                    {"mic_id": mic["id"], "label_id": "crying", "confidence": 0.5, "noises": noises}
+                ] * 20
                 r = c.post("/api/v1/events/batch", json={"events": batch})
                 posted += [e["id"] for e in r.json()["data"]]
                 got = [next_json(fast)["id"] for _ in range(20)]
@@ -90,8 +98,11 @@ def test_client_that_never_reads_does_not_delay_others(fresh_server: Server) -> 
         deadline = time.time() + 10
         while time.time() < deadline:
             metrics = httpx.get(fresh_server.base + "/metrics").text
-            line = [x for x in metrics.splitlines()
-                    if x.startswith('listenpost_slow_client_disconnects_total{stream="sound.events"}')]
+            line = [
+                x
+                for x in metrics.splitlines()
+                if x.startswith('listenpost_slow_client_disconnects_total{stream="sound.events"}')
+            ]
             if line and float(line[0].split()[-1]) >= 1:
                 break
             time.sleep(0.2)

@@ -11,15 +11,39 @@ from support import Server
 def test_create_returns_full_mic_object(server: Server) -> None:
     with server.client() as c:
         mic = make_mic(
-            c, host="172.16.10.21", microphone_type="PDM_715IP",
+            c,
+            host="172.16.10.21",
+            microphone_type="PDM_715IP",
             channel={"scheme": "rtsp", "port": 554, "path": "/stream"},
-            console={"scheme": "http", "port": 80, "path": "/", "username": "admin",
-                     "password": "secret"},
+            console={
+                "scheme": "http",
+                "port": 80,
+                "path": "/",
+                "username": "admin",
+                "password": "secret",
+            },
         )
-    for field in ("id", "name", "host", "subnet_mask", "mac_address", "microphone_type",
-                  "channel", "console", "streaming", "recording", "edge_id", "location",
-                  "status", "thresholds", "created_at", "updated_at", "deleted_at",
-                  "reported_at", "connected"):
+    for field in (
+        "id",
+        "name",
+        "host",
+        "subnet_mask",
+        "mac_address",
+        "microphone_type",
+        "channel",
+        "console",
+        "streaming",
+        "recording",
+        "edge_id",
+        "location",
+        "status",
+        "thresholds",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "reported_at",
+        "connected",
+    ):
         assert field in mic
     assert mic["console"]["password"] == "********"
     assert mic["channel"]["password"] is None
@@ -57,8 +81,10 @@ def test_patch_thresholds_accepts_both_forms_and_merges(server: Server) -> None:
     with server.client() as c:
         mic = make_mic(c)
         url = f"/api/v1/mics/{mic['id']}"
-        r = c.patch(url, json={"thresholds": {"breathing_heavily": {"sound_level_ge": 65,
-                                                                    "confidence": 0.8}}})
+        r = c.patch(
+            url,
+            json={"thresholds": {"breathing_heavily": {"sound_level_ge": 65, "confidence": 0.8}}},
+        )
         assert r.status_code == 200
         r = c.patch(url, json={"thresholds": {"breathing_heavily": 0.5, "screem_male": 0.3}})
         th = r.json()["data"]["thresholds"]

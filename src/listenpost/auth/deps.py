@@ -51,7 +51,10 @@ async def require_access(request: Request) -> Claims:
             RATE_LIMITED.inc()
             raise ApiError(
                 f"Rate limit exceeded. Please try again in {verdict.retry_after} seconds.",
-                status=429, limit=verdict.limit, remaining=0, reset=verdict.reset,
+                status=429,
+                limit=verdict.limit,
+                remaining=0,
+                reset=verdict.reset,
             )
     return claims
 

@@ -82,8 +82,13 @@ async def _rule_or_404(request: Request, rule_id: str) -> dict[str, Any]:
 async def create_rule(body: RuleCreate, request: Request) -> dict[str, Any]:
     now = now_us()
     values = check_rule_values(body.model_dump())
-    row = {**values, "id": body.id or uuid.uuid4().hex, "created_at": now, "updated_at": now,
-           "enabled": True if body.enabled is None else body.enabled}
+    row = {
+        **values,
+        "id": body.id or uuid.uuid4().hex,
+        "created_at": now,
+        "updated_at": now,
+        "enabled": True if body.enabled is None else body.enabled,
+    }
     await store.insert_rule(_node(request).engine, row)
     await _node(request).composites.set_rule(row)
     return rule_resource(row)
@@ -124,15 +129,22 @@ async def delete_rule(rule_id: str, request: Request) -> None:
 
 @router.get("/composite-events", tags=["composite events"])
 async def list_composites(
-    request: Request, page: Page = 1, size: Size = 10,
-    created_at__ge: str | None = None, created_at__le: str | None = None,
+    request: Request,
+    page: Page = 1,
+    size: Size = 10,
+    created_at__ge: str | None = None,
+    created_at__le: str | None = None,
     composite_rule_id: str | None = None,
     order_by: Annotated[Literal["asc", "desc"], Query()] = "desc",
 ) -> dict[str, Any]:
     async with _node(request).engine.connect() as conn:
         total, rows = await store.list_composites(
-            conn, page, size, ge=iso_param("created_at__ge", created_at__ge),
-            le=iso_param("created_at__le", created_at__le), rule_id=composite_rule_id,
+            conn,
+            page,
+            size,
+            ge=iso_param("created_at__ge", created_at__ge),
+            le=iso_param("created_at__le", created_at__le),
+            rule_id=composite_rule_id,
             ascending=order_by == "asc",
         )
         members = await store.members(conn, [r["id"] for r in rows])

@@ -25,10 +25,12 @@ log = logging.getLogger("listenpost.composite")
 STREAM = "sound.composites"
 
 
-def spec_of(row: Mapping[str, Any]) -> RuleSpec:
+def spec_of(row: Mapping[Any, Any]) -> RuleSpec:
     return RuleSpec(
-        id=row["id"], window_seconds=float(row["window_seconds"]),
-        min_events=int(row["min_events"]), group_by=row["group_by"],
+        id=row["id"],
+        window_seconds=float(row["window_seconds"]),
+        min_events=int(row["min_events"]),
+        group_by=row["group_by"],
         include_label_ids=frozenset(row["include_label_ids"] or ()) or None,
         include_mic_ids=frozenset(row["include_mic_ids"] or ()) or None,
         enabled=bool(row["enabled"]),
@@ -56,13 +58,14 @@ class CompositeRunner:
         missing = self.engine.restore([_Stored(c) for c in comps], [_base(e) for e in events])
         for opened in missing:
             await self._persist([opened])
-        log.info("composite engine ready: %d rules, %d recent events replayed", len(rows),
-                 len(events))
+        log.info(
+            "composite engine ready: %d rules, %d recent events replayed", len(rows), len(events)
+        )
 
     async def stop(self) -> None:
         return None
 
-    async def set_rule(self, row: Mapping[str, Any]) -> None:
+    async def set_rule(self, row: Mapping[Any, Any]) -> None:
         async with self.lock:
             self.rules[row["id"]] = dict(row)
             self.engine.set_rule(spec_of(row))
@@ -93,17 +96,20 @@ class CompositeRunner:
             for change in changes:
                 if isinstance(change, CompositeOpened):
                     row = {
-                        "id": change.composite_id, "rule_id": change.rule_id,
+                        "id": change.composite_id,
+                        "rule_id": change.rule_id,
                         "rule": _rule_snapshot(self.rules.get(change.rule_id)),
                         "group_key": change.group_key,
                         "started_at": int(round(change.started_at * 1e6)),
-                        "created_at": now, "updated_at": now,
+                        "created_at": now,
+                        "updated_at": now,
                     }
                     if await store.insert_composite(conn, row, change.event_ids):
                         created.append(change.composite_id)
                 else:
-                    await store.add_members(conn, change.composite_id, change.rule_id,
-                                            [change.event_id])
+                    await store.add_members(
+                        conn, change.composite_id, change.rule_id, [change.event_id]
+                    )
                     await store.touch(conn, change.composite_id, now)
             payloads = [await _load(conn, cid) for cid in created]
         for payload in payloads:
@@ -117,7 +123,7 @@ async def _load(conn: Any, composite_id: str) -> dict[str, Any]:
     return composite_view(row, await store.members(conn, [composite_id]))
 
 
-def _rule_snapshot(row: Mapping[str, Any] | None) -> dict[str, Any]:
+def _rule_snapshot(row: Mapping[Any, Any] | None) -> dict[str, Any]:
     from .views import rule_view
 
     return rule_view(row) if row else {}
@@ -128,13 +134,14 @@ class _Stored:
 
     __slots__ = ("composite_id", "rule_id", "group_key", "started_at")
 
-    def __init__(self, row: Mapping[str, Any]) -> None:
+    def __init__(self, row: Mapping[Any, Any]) -> None:
         self.composite_id = row["id"]
         self.rule_id = row["rule_id"]
         self.group_key = row["group_key"]
         self.started_at = row["started_at"] / 1e6
 
 
-def _base(row: Mapping[str, Any]) -> BaseEvent:
-    return BaseEvent(row["id"], row["label_id"], row["mic_id"], row["edge_id"],
-                     row["created_at"] / 1e6)
+def _base(row: Mapping[Any, Any]) -> BaseEvent:
+    return BaseEvent(
+        row["id"], row["label_id"], row["mic_id"], row["edge_id"], row["created_at"] / 1e6
+    )

@@ -10,7 +10,7 @@ from ..sound.views import audio_view, mic_view
 from ..timeutil import to_iso
 
 
-def rule_view(row: Mapping[str, Any]) -> dict[str, Any]:
+def rule_view(row: Mapping[Any, Any]) -> dict[str, Any]:
     """A rule as embedded in composites (the documented fields)."""
     return {
         "id": row["id"],
@@ -25,10 +25,13 @@ def rule_view(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def rule_resource(row: Mapping[str, Any]) -> dict[str, Any]:
+def rule_resource(row: Mapping[Any, Any]) -> dict[str, Any]:
     """A rule as the rules API returns it: the documented fields plus timestamps."""
-    return {**rule_view(row), "created_at": to_iso(row["created_at"]),
-            "updated_at": to_iso(row["updated_at"])}
+    return {
+        **rule_view(row),
+        "created_at": to_iso(row["created_at"]),
+        "updated_at": to_iso(row["updated_at"]),
+    }
 
 
 def label_view(label_id: str) -> dict[str, Any]:
@@ -36,13 +39,13 @@ def label_view(label_id: str) -> dict[str, Any]:
     return {**label_summary(label_id), "active": bool(label and label["active"])}
 
 
-def _mic_of(member: Mapping[str, Any]) -> dict[str, Any] | None:
+def _mic_of(member: Mapping[Any, Any]) -> dict[str, Any] | None:
     if member["mic__id"] is None:
         return None
     return mic_view({k[5:]: v for k, v in member.items() if k.startswith("mic__")})
 
 
-def rich_event(member: Mapping[str, Any]) -> dict[str, Any]:
+def rich_event(member: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "id": member["id"],
         "confidence": member["confidence"],
@@ -62,7 +65,7 @@ def rich_event(member: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def composite_view(row: Mapping[str, Any], members: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def composite_view(row: Mapping[Any, Any], members: Sequence[Mapping[Any, Any]]) -> dict[str, Any]:
     """`mics[]` carry `edge_status`: listenpost has no edge registry, so it is the status of
     the mic as its edge reports it (`active`/`inactive`)."""
     events = [rich_event(m) for m in members]

@@ -21,7 +21,15 @@ class Client:
     """Frames are shared, already-encoded strings; offering never blocks the publisher."""
 
     __slots__ = (
-        "stream", "key", "policy", "maxsize", "_frames", "_ready", "shed", "overflowed", "dropped"
+        "stream",
+        "key",
+        "policy",
+        "maxsize",
+        "_frames",
+        "_ready",
+        "shed",
+        "overflowed",
+        "dropped",
     )
 
     def __init__(self, stream: str, maxsize: int, policy: FullPolicy, key: object = None) -> None:

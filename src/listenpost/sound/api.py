@@ -60,11 +60,24 @@ async def create_mic(body: MicCreate, request: Request) -> dict[str, Any]:
 
     now = now_us()
     row: dict[str, Any] = {
-        "id": body.id or uuid.uuid4().hex, "host": None, "subnet_mask": None,
-        "mac_address": None, "microphone_type": None, "channel": None, "console": None,
-        "streaming": False, "recording": False, "edge_id": None, "location": None,
-        "status": "active", "thresholds": {}, "reported_at": None, "connected": False,
-        "created_at": now, "updated_at": now, "deleted_at": None,
+        "id": body.id or uuid.uuid4().hex,
+        "host": None,
+        "subnet_mask": None,
+        "mac_address": None,
+        "microphone_type": None,
+        "channel": None,
+        "console": None,
+        "streaming": False,
+        "recording": False,
+        "edge_id": None,
+        "location": None,
+        "status": "active",
+        "thresholds": {},
+        "reported_at": None,
+        "connected": False,
+        "created_at": now,
+        "updated_at": now,
+        "deleted_at": None,
     }
     row.update({k: v for k, v in _mic_values(body, row).items() if v is not None})
     await store.insert_mic(_node(request).engine, row)
@@ -73,8 +86,11 @@ async def create_mic(body: MicCreate, request: Request) -> dict[str, Any]:
 
 @router.get("/mics", tags=["mics"], summary="List mics")
 async def list_mics(
-    request: Request, page: Page = 1, size: Size = 10,
-    name: str | None = None, edge_id: str | None = None,
+    request: Request,
+    page: Page = 1,
+    size: Size = 10,
+    name: str | None = None,
+    edge_id: str | None = None,
 ) -> dict[str, Any]:
     async with _node(request).engine.connect() as conn:
         total, rows = await store.list_mics(conn, page, size, name, edge_id)
@@ -138,16 +154,24 @@ async def post_events(body: EventBatch, request: Request) -> dict[str, Any]:
 
 @router.get("/events", tags=["events"], summary="List events, newest first")
 async def list_events(
-    request: Request, page: Page = 1, size: Size = 10,
-    start: str | None = None, end: str | None = None,
+    request: Request,
+    page: Page = 1,
+    size: Size = 10,
+    start: str | None = None,
+    end: str | None = None,
     mic_id: Annotated[list[str] | None, Query()] = None,
     label_id: Annotated[list[str] | None, Query()] = None,
     include_suppressed: bool = False,
 ) -> dict[str, Any]:
     async with _node(request).engine.connect() as conn:
         total, rows = await store.list_events(
-            conn, page, size, start=iso_param("start", start), end=iso_param("end", end),
-            mic_ids=mic_id or [], label_ids=label_id or [],
+            conn,
+            page,
+            size,
+            start=iso_param("start", start),
+            end=iso_param("end", end),
+            mic_ids=mic_id or [],
+            label_ids=label_id or [],
             include_suppressed=include_suppressed,
         )
     return envelope(page, size, total, [event_view(r) for r in rows])

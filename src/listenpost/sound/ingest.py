@@ -68,8 +68,12 @@ class Ingest:
             offsets = await store.insert_events(conn, rows)
         for row, offset in zip(rows, offsets, strict=True):
             mic = mics[row["mic_id"]]
-            row.update(seq=offset, mic_name=mic["name"], mic_location=mic["location"],
-                       edge_id=mic["edge_id"])
+            row.update(
+                seq=offset,
+                mic_name=mic["name"],
+                mic_location=mic["location"],
+                edge_id=mic["edge_id"],
+            )
         await self._announce(rows)
         return rows
 

@@ -50,9 +50,7 @@ def _opt(value: Any, where: str, low: float, high: float) -> float | None:
     return None if value is None else _number(value, where, low, high)
 
 
-def judge(
-    threshold: Threshold | None, confidence: float, sound_level: float | None
-) -> bool:
+def judge(threshold: Threshold | None, confidence: float, sound_level: float | None) -> bool:
     """True when the event passes (is not suppressed). No sound level: confidence alone."""
     if not threshold:
         return True

@@ -11,7 +11,7 @@ from .labels import label_summary
 PASSWORD_MASK = "********"
 
 
-def endpoint_view(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def endpoint_view(value: Mapping[Any, Any] | None) -> dict[str, Any] | None:
     """Passwords are write-only: a set password reads back as the mask, an unset one as null."""
     if not value:
         return None
@@ -20,7 +20,7 @@ def endpoint_view(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-def mic_view(row: Mapping[str, Any]) -> dict[str, Any]:
+def mic_view(row: Mapping[Any, Any]) -> dict[str, Any]:
     """The full microphone object (seeds/live-composite-events.txt)."""
     return {
         "id": row["id"],
@@ -45,7 +45,7 @@ def mic_view(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def mic_summary(row: Mapping[str, Any]) -> dict[str, Any]:
+def mic_summary(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {"id": row["mic_id"], "name": row["mic_name"], "location": row["mic_location"]}
 
 
@@ -53,7 +53,7 @@ def audio_view(path: str | None) -> dict[str, str] | None:
     return {"file_path": path} if path else None
 
 
-def event_view(row: Mapping[str, Any]) -> dict[str, Any]:
+def event_view(row: Mapping[Any, Any]) -> dict[str, Any]:
     """The public Event object, plus the ingest details a client may want (extension)."""
     return {
         "id": row["id"],
@@ -72,7 +72,7 @@ def event_view(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def live_view(row: Mapping[str, Any]) -> dict[str, Any]:
+def live_view(row: Mapping[Any, Any]) -> dict[str, Any]:
     """The documented live-event frame of `/api/v1/ws`, plus `created_at`."""
     return {
         "id": row["id"],

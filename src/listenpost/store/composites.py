@@ -56,7 +56,9 @@ async def delete_rule(engine: AsyncEngine, rule_id: str) -> None:
         await conn.execute(R.delete().where(R.c.id == rule_id))
 
 
-async def insert_composite(conn: AsyncConnection, row: dict[str, Any], event_ids: Sequence[str]) -> bool:
+async def insert_composite(
+    conn: AsyncConnection, row: dict[str, Any], event_ids: Sequence[str]
+) -> bool:
     """Insert a composite and its members; False when another writer already did (same id)."""
     try:
         async with conn.begin_nested():
@@ -67,8 +69,9 @@ async def insert_composite(conn: AsyncConnection, row: dict[str, Any], event_ids
     return True
 
 
-async def add_members(conn: AsyncConnection, composite_id: str, rule_id: str,
-                      event_ids: Iterable[str]) -> None:
+async def add_members(
+    conn: AsyncConnection, composite_id: str, rule_id: str, event_ids: Iterable[str]
+) -> None:
     rows = [{"composite_id": composite_id, "event_id": e, "rule_id": rule_id} for e in event_ids]
     if rows:
         await conn.execute(M.insert(), rows)
@@ -80,7 +83,8 @@ async def touch(conn: AsyncConnection, composite_id: str, now: int) -> None:
 
 async def recent_composites(conn: AsyncConnection, since_started: int) -> list[RowMapping]:
     q = select(C.c.id, C.c.rule_id, C.c.group_key, C.c.started_at).where(
-        C.c.started_at > since_started)
+        C.c.started_at > since_started
+    )
     return list((await conn.execute(q)).mappings())
 
 
@@ -105,8 +109,14 @@ async def get_composite(conn: AsyncConnection, composite_id: str) -> RowMapping 
 
 
 async def list_composites(
-    conn: AsyncConnection, page: int, size: int, *, ge: int | None, le: int | None,
-    rule_id: str | None, ascending: bool,
+    conn: AsyncConnection,
+    page: int,
+    size: int,
+    *,
+    ge: int | None,
+    le: int | None,
+    rule_id: str | None,
+    ascending: bool,
 ) -> tuple[int, list[RowMapping]]:
     conds = []
     if ge is not None:

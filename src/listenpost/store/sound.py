@@ -24,7 +24,9 @@ async def insert_mic(engine: AsyncEngine, row: dict[str, Any]) -> None:
         raise Conflict(f"mic id {row['id']!r} already exists") from exc
 
 
-async def get_mic(conn: AsyncConnection, mic_id: str, *, live_only: bool = True) -> RowMapping | None:
+async def get_mic(
+    conn: AsyncConnection, mic_id: str, *, live_only: bool = True
+) -> RowMapping | None:
     q = select(t.mics).where(t.mics.c.id == mic_id)
     if live_only:
         q = q.where(t.mics.c.deleted_at.is_(None))
@@ -62,7 +64,7 @@ async def insert_events(conn: AsyncConnection, rows: list[dict[str, Any]]) -> li
     offsets = []
     for row in rows:
         result = await conn.execute(t.events.insert().values(**row))
-        offsets.append(int(result.inserted_primary_key[0]))
+        offsets.append(int(result.inserted_primary_key[0]))  # type: ignore[index]
     return offsets
 
 

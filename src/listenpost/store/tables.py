@@ -63,7 +63,9 @@ Index("ix_mics_edge", mics.c.edge_id)
 events = Table(
     "events",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("id", String(32), nullable=False, unique=True),
     Column("mic_id", String(64), nullable=False),
     Column("label_id", String(64), nullable=False),
@@ -104,7 +106,9 @@ composite_rules = Table(
 composite_events = Table(
     "composite_events",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("id", String(32), nullable=False, unique=True),
     Column("rule_id", String(64), nullable=False),
     Column("rule", JSON, nullable=False),
@@ -124,4 +128,6 @@ composite_members = Table(
     Column("rule_id", String(64), nullable=False),
 )
 # An event belongs to at most one composite of a rule.
-Index("ux_members_rule_event", composite_members.c.rule_id, composite_members.c.event_id, unique=True)
+Index(
+    "ux_members_rule_event", composite_members.c.rule_id, composite_members.c.event_id, unique=True
+)
