@@ -19,6 +19,8 @@ from .composite import live as composite_live
 from .config import Settings
 from .metrics import REGISTRY
 from .node import Node
+from .radio import api as radio_api
+from .radio import ws as radio_ws
 from .sound import api as sound_api
 from .sound import live as sound_live
 
@@ -58,13 +60,19 @@ def create_app(settings: Settings) -> FastAPI:
         sound_live.router,
         composite_api.router,
         composite_live.router,
+        radio_api.router,
+        radio_api.audio_router,
+        radio_ws.router,
     )
     for router in routers:
         app.include_router(router)
 
     @app.get("/health", tags=["ops"], summary="Liveness (no auth)")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "version": __version__}
+        body: dict[str, Any] = {"status": "ok", "version": __version__}
+        if node.mqtt is not None:
+            body["mqtt"] = "connected" if node.mqtt.connected.is_set() else "disconnected"
+        return body
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics (no auth)")
     async def metrics() -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,9 @@ from .auth.ratelimit import RateLimiter, parse_limits
 from .bus.base import Bus, from_url
 from .composite.runner import CompositeRunner
 from .config import Settings
-from .hub.hub import Hub
+from .hub.hub import Hub, Match
+from .radio.processor import STREAM as RADIO_STREAM
+from .radio.processor import RadioProcessor
 from .sound.ingest import Ingest
 from .store import keys
 from .store.db import make_engine
@@ -32,6 +35,9 @@ class Node:
     secret: str = ""
     rate_limiter: RateLimiter | None = None
     services: list[Any] = field(default_factory=list)
+    matchers: dict[str, Callable[[bytes], Match]] = field(default_factory=dict)
+    radio: RadioProcessor | None = None
+    mqtt: Any = None
 
     @classmethod
     def build(cls, settings: Settings) -> Node:
@@ -43,6 +49,17 @@ class Node:
         ingest.after_store.append(composites.on_events)
         node = cls(settings, engine, bus, Hub(), ingest, composites, rate_limiter=limiter)
         node.services.append(composites)
+        node.radio = RadioProcessor(engine, bus, settings.data_dir)
+        from .radio.ws import radio_match
+
+        node.matchers[RADIO_STREAM] = radio_match
+        if settings.mqtt_url:
+            from .radio.mqtt import MqttIngest
+
+            node.mqtt = MqttIngest(
+                settings.mqtt_url, settings.mqtt_topics, settings.mqtt_client_id, node.radio
+            )
+            node.services.append(node.mqtt)
         return node
 
     async def start(self) -> None:
@@ -77,4 +94,5 @@ class Node:
 
     def on_bus(self, stream: str, payload: bytes) -> None:
         """Every published message, from this node or another, reaches local clients here."""
-        self.hub.publish(stream, payload.decode())
+        matcher = self.matchers.get(stream)
+        self.hub.publish(stream, payload.decode(), matcher(payload) if matcher else None)

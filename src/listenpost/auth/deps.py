@@ -41,7 +41,15 @@ def authenticate(conn: HTTPConnection, allow_query: bool = False) -> Claims:
 
 async def require_access(request: Request) -> Claims:
     """FastAPI dependency: a valid access token, then the per-endpoint rate limit."""
-    claims = authenticate(request)
+    return _limit(request, authenticate(request))
+
+
+async def require_access_or_query(request: Request) -> Claims:
+    """As `require_access`, also accepting `?access_token=` (for `<audio src>` in browsers)."""
+    return _limit(request, authenticate(request, allow_query=True))
+
+
+def _limit(request: Request, claims: Claims) -> Claims:
     limiter = request.app.state.node.rate_limiter
     if limiter is not None:
         route = request.scope.get("route")

@@ -43,11 +43,12 @@ class Client:
         self.overflowed = False
         self.dropped = 0
 
-    def offer(self, frame: str) -> bool:
-        """Queue a frame; False when it was not queued (full queue or client already shed)."""
+    def offer(self, frame: str, control: bool = False) -> bool:
+        """Queue a frame; False when it was not queued (full queue or client already shed).
+        `control` frames (replies to the client's own requests) are never dropped."""
         if self.overflowed:
             return False
-        if len(self._frames) >= self.maxsize:
+        if len(self._frames) >= self.maxsize and not control:
             self.dropped += 1
             if self.policy is FullPolicy.DISCONNECT:
                 self.overflowed = True

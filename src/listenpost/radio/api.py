@@ -1,0 +1,264 @@
+"""Radio REST under /api/v1: systems, talkgroups, units, calls (+audio), recorders, rates.
+
+Lists use the sound API's page envelope; field names follow tr-engine (contracts.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+
+from ..auth.deps import require_access, require_access_or_query
+from ..errors import Conflict, Invalid, NotFound
+from ..sound.api import Page, Size, iso_param
+from ..store import radio_tables as rt
+from ..store.paging import envelope, fetch_page
+from . import views
+
+router = APIRouter(prefix="/api/v1", tags=["radio"], dependencies=[Depends(require_access)])
+audio_router = APIRouter(prefix="/api/v1", tags=["radio"])
+
+AUDIO_TYPES = {".m4a": "audio/mp4", ".wav": "audio/wav", ".ogg": "audio/ogg", ".mp3": "audio/mpeg"}
+
+
+def _db(request: Request) -> Any:
+    return request.app.state.node.engine
+
+
+async def _page(
+    request: Request, query: Select[Any], page: int, size: int, view: Any
+) -> dict[str, Any]:
+    async with _db(request).connect() as conn:
+        total, rows = await fetch_page(conn, query, page, size)
+    return envelope(page, size, total, [view(r) for r in rows])
+
+
+@router.get("/systems", summary="Radio systems")
+async def systems(request: Request, page: Page = 1, size: Size = 10) -> dict[str, Any]:
+    q = select(rt.systems).order_by(rt.systems.c.short_name)
+    return await _page(request, q, page, size, views.system_view)
+
+
+async def _resolve(request: Request, table: Any, id_col: str, ident: str, what: str) -> Any:
+    """`sysid:id` or a plain id; 409 with candidates when a plain id is in several systems."""
+    sysid, _, raw = ident.rpartition(":")
+    try:
+        number = int(raw)
+    except ValueError as exc:
+        raise Invalid(f"{what} id must be an integer or sysid:integer, got {ident!r}") from exc
+    conds = [table.c[id_col] == number] + ([table.c.sysid == sysid] if sysid else [])
+    async with _db(request).connect() as conn:
+        rows = (await conn.execute(select(table).where(*conds))).mappings().all()
+    if not rows:
+        raise NotFound(f"{what} {ident!r} not found")
+    if len(rows) > 1:
+        raise Conflict(
+            f"{what} {ident!r} exists in several systems; use sysid:id",
+            candidates=[f"{r['sysid']}:{r[id_col]}" for r in rows],
+        )
+    return rows[0]
+
+
+@router.get("/talkgroups", summary="Talkgroups")
+async def talkgroups(
+    request: Request,
+    page: Page = 1,
+    size: Size = 10,
+    sysid: str | None = None,
+    search: str | None = None,
+) -> dict[str, Any]:
+    c = rt.talkgroups.c
+    q = select(rt.talkgroups)
+    if sysid:
+        q = q.where(c.sysid == sysid)
+    if search:
+        q = q.where(or_(c.alpha_tag.ilike(f"%{search}%"), c.description.ilike(f"%{search}%")))
+    return await _page(request, q.order_by(c.sysid, c.tgid), page, size, views.talkgroup_view)
+
+
+@router.get("/talkgroups/{talkgroup_id}", summary="One talkgroup (sysid:tgid or tgid)")
+async def talkgroup(talkgroup_id: str, request: Request) -> dict[str, Any]:
+    row = await _resolve(request, rt.talkgroups, "tgid", talkgroup_id, "talkgroup")
+    return {"data": views.talkgroup_view(row)}
+
+
+@router.get("/talkgroups/{talkgroup_id}/calls", summary="Calls on a talkgroup")
+async def talkgroup_calls(
+    talkgroup_id: str, request: Request, page: Page = 1, size: Size = 10
+) -> dict[str, Any]:
+    tg = await _resolve(request, rt.talkgroups, "tgid", talkgroup_id, "talkgroup")
+    c = rt.calls.c
+    q = select(rt.calls).where(c.sysid == tg["sysid"], c.talkgroup == tg["tgid"])
+    return await _page(
+        request, q.order_by(c.start_time.desc(), c.id.desc()), page, size, views.call_view
+    )
+
+
+@router.get("/units", summary="Units (radios)")
+async def units(
+    request: Request, page: Page = 1, size: Size = 10, sysid: str | None = None
+) -> dict[str, Any]:
+    c = rt.units.c
+    q = select(rt.units).where(c.sysid == sysid) if sysid else select(rt.units)
+    return await _page(request, q.order_by(c.sysid, c.unit_id), page, size, views.unit_view)
+
+
+@router.get("/units/{unit_id}", summary="One unit (sysid:unit or unit)")
+async def unit(unit_id: str, request: Request) -> dict[str, Any]:
+    return {"data": views.unit_view(await _resolve(request, rt.units, "unit_id", unit_id, "unit"))}
+
+
+@router.get("/units/{unit_id}/events", summary="A unit's events")
+async def unit_events(
+    unit_id: str, request: Request, page: Page = 1, size: Size = 10
+) -> dict[str, Any]:
+    u = await _resolve(request, rt.units, "unit_id", unit_id, "unit")
+    c = rt.unit_events.c
+    q = select(rt.unit_events).where(c.sysid == u["sysid"], c.unit == u["unit_id"])
+    return await _page(
+        request, q.order_by(c.time.desc(), c.id.desc()), page, size, views.unit_event_view
+    )
+
+
+def _call_filters(
+    system: str | None,
+    talkgroup: int | None,
+    unit: int | None,
+    start: int | None,
+    end: int | None,
+    emergency: bool | None,
+    encrypted: bool | None,
+) -> list[ColumnElement[bool]]:
+    c = rt.calls.c
+    conds: list[ColumnElement[bool]] = []
+    if system:
+        conds.append(or_(c.system == system, c.sysid == system))
+    if talkgroup is not None:
+        conds.append(c.talkgroup == talkgroup)
+    if unit is not None:
+        in_tx = select(rt.transmissions.c.call_id).where(rt.transmissions.c.unit == unit)
+        conds.append(or_(c.unit == unit, c.id.in_(in_tx)))
+    if start is not None:
+        conds.append(c.start_time >= start)
+    if end is not None:
+        conds.append(c.start_time <= end)
+    if emergency is not None:
+        conds.append(c.emergency.is_(emergency))
+    if encrypted is not None:
+        conds.append(c.encrypted.is_(encrypted))
+    return conds
+
+
+@router.get("/calls", summary="Calls, newest first")
+async def calls(
+    request: Request,
+    page: Page = 1,
+    size: Size = 10,
+    system: str | None = None,
+    talkgroup: int | None = None,
+    unit: int | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    emergency: bool | None = None,
+    encrypted: bool | None = None,
+) -> dict[str, Any]:
+    conds = _call_filters(
+        system,
+        talkgroup,
+        unit,
+        iso_param("start", start),
+        iso_param("end", end),
+        emergency,
+        encrypted,
+    )
+    c = rt.calls.c
+    q = select(rt.calls).where(and_(True, *conds)).order_by(c.start_time.desc(), c.id.desc())
+    return await _page(request, q, page, size, views.call_view)
+
+
+@router.get("/calls/active", summary="Calls in progress (in-memory tracker)")
+async def active_calls(request: Request) -> dict[str, Any]:
+    live = list(request.app.state.node.radio.active.live.values())
+    ids = [entry.call_id for entry in live]
+    async with _db(request).connect() as conn:
+        rows = (await conn.execute(select(rt.calls).where(rt.calls.c.id.in_(ids)))).mappings()
+        found = [views.call_view(r) for r in rows]
+    return {"data": sorted(found, key=lambda x: x["id"])}
+
+
+async def _call_row(request: Request, call_id: int) -> Any:
+    async with _db(request).connect() as conn:
+        row = (await conn.execute(select(rt.calls).where(rt.calls.c.id == call_id))).mappings()
+        found = row.first()
+    if found is None:
+        raise NotFound(f"call {call_id} not found")
+    return found
+
+
+@router.get("/calls/{call_id}", summary="One call")
+async def call(call_id: int, request: Request) -> dict[str, Any]:
+    return {"data": views.call_view(await _call_row(request, call_id))}
+
+
+@router.get("/calls/{call_id}/transmissions", summary="A call's unit transmissions")
+async def transmissions(call_id: int, request: Request) -> dict[str, Any]:
+    await _call_row(request, call_id)
+    t = rt.transmissions.c
+    async with _db(request).connect() as conn:
+        rows = (
+            (
+                await conn.execute(
+                    select(rt.transmissions).where(t.call_id == call_id).order_by(t.position, t.id)
+                )
+            )
+            .mappings()
+            .all()
+        )
+    return {"data": [views.transmission_view(r) for r in rows]}
+
+
+@audio_router.get(
+    "/calls/{call_id}/audio",
+    summary="A call's audio (Range supported)",
+    dependencies=[Depends(require_access_or_query)],
+)
+async def audio(call_id: int, request: Request) -> FileResponse:
+    row = await _call_row(request, call_id)
+    if not row["audio_path"]:
+        raise NotFound(f"call {call_id} has no audio")
+    path = Path(request.app.state.node.settings.data_dir).resolve() / row["audio_path"]
+    if not path.is_file():
+        raise NotFound(f"call {call_id}: audio file is missing")
+    return FileResponse(path, media_type=AUDIO_TYPES.get(path.suffix, "audio/mpeg"))
+
+
+@router.get("/recorders", summary="Recorders and their last state")
+async def recorders(request: Request, page: Page = 1, size: Size = 10) -> dict[str, Any]:
+    c = rt.recorders.c
+    q = select(rt.recorders).order_by(c.instance_id, c.src_num, c.rec_num)
+    return await _page(request, q, page, size, views.recorder_view)
+
+
+@router.get("/stats/rates", summary="Decode rates, newest first")
+async def rates(
+    request: Request,
+    page: Page = 1,
+    size: Size = 10,
+    system: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> dict[str, Any]:
+    c = rt.rates.c
+    conds: list[ColumnElement[bool]] = []
+    if system:
+        conds.append(c.system == system)
+    if (s := iso_param("start", start)) is not None:
+        conds.append(c.time >= s)
+    if (e := iso_param("end", end)) is not None:
+        conds.append(c.time <= e)
+    q = select(rt.rates).where(and_(True, *conds)).order_by(c.time.desc(), c.id.desc())
+    return await _page(request, q, page, size, views.rate_view)

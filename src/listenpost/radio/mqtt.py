@@ -1,0 +1,92 @@
+"""The MQTT shell: subscribe to trunk-recorder's plugin topics and feed the processor.
+
+QoS 1 with a persistent session (fixed client id, clean_session off): what the plugin
+publishes while listenpost is briefly away is queued by the broker and delivered on return.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from urllib.parse import unquote, urlparse
+
+import aiomqtt
+
+from .processor import RadioProcessor
+
+log = logging.getLogger("listenpost.radio.mqtt")
+
+
+def broker_args(url: str) -> dict[str, object]:
+    """`mqtt://user:pass@host:port` -> aiomqtt.Client keyword arguments."""
+    parsed = urlparse(url if "://" in url else f"mqtt://{url}")
+    if parsed.scheme not in ("mqtt", "tcp", "mqtts", "ssl"):
+        raise ValueError(f"unsupported MQTT URL scheme {parsed.scheme!r}")
+    args: dict[str, object] = {
+        "hostname": parsed.hostname or "127.0.0.1",
+        "port": parsed.port or 1883,
+    }
+    if parsed.username:
+        args["username"] = unquote(parsed.username)
+    if parsed.password:
+        args["password"] = unquote(parsed.password)
+    if parsed.scheme in ("mqtts", "ssl"):
+        import ssl
+
+        args["tls_context"] = ssl.create_default_context()
+    return args
+
+
+class MqttIngest:
+    def __init__(
+        self, url: str, topics: tuple[str, ...], client_id: str, processor: RadioProcessor
+    ) -> None:
+        self.args = broker_args(url)
+        self.url = url
+        self.topics = topics
+        self.client_id = client_id
+        self.processor = processor
+        self.connected = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="mqtt-ingest")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        delay = 1.0
+        while True:
+            try:
+                async with aiomqtt.Client(
+                    identifier=self.client_id, clean_session=False, keepalive=60, **self.args
+                ) as client:  # type: ignore[arg-type]
+                    for topic in self.topics:
+                        await client.subscribe(topic, qos=1)
+                    log.info(
+                        "MQTT connected to %s, subscribed to %s",
+                        self.args["hostname"],
+                        ", ".join(self.topics),
+                    )
+                    self.connected.set()
+                    delay = 1.0
+                    async for message in client.messages:
+                        payload = message.payload
+                        if not isinstance(payload, bytes):
+                            payload = str(payload or "").encode()
+                        await self.processor.handle(message.topic.value, payload)
+            except aiomqtt.MqttError as exc:
+                self.connected.clear()
+                log.warning(
+                    "MQTT connection to %s lost (%s); retrying in %.0f s",
+                    self.args["hostname"],
+                    exc,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)

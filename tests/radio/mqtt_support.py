@@ -1,0 +1,83 @@
+"""Radio test support: a server wired to the real Mosquitto, fixture publishing, WS clients."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import paho.mqtt.client as paho
+from support import SHARED, Server, service_missing
+
+FIXTURES = SHARED / "fixtures" / "trunk-recorder-mqtt"
+BROKER = ("127.0.0.1", int(os.environ.get("LISTENPOST_TEST_MQTT_PORT", "1883")))
+
+
+def mqtt_client(client_id: str = "", clean: bool = True) -> paho.Client:
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id,
+                         clean_session=clean)
+    try:
+        client.connect(*BROKER)
+    except OSError as exc:
+        service_missing("Mosquitto MQTT broker", str(exc))
+    client.loop_start()
+    return client
+
+
+def fixture_messages(prefix: str) -> list[tuple[str, bytes]]:
+    """Every fixture, in topics.json order, then extra/, under a private topic prefix."""
+    out = []
+    for folder in (FIXTURES, FIXTURES / "extra"):
+        for name, topic in json.loads((folder / "topics.json").read_text()).items():
+            out.append((f"{prefix}/{topic}", (folder / name).read_bytes()))
+    return out
+
+
+def publish(messages: list[tuple[str, bytes]]) -> None:
+    client = mqtt_client()
+    try:
+        for topic, payload in messages:
+            client.publish(topic, payload, qos=1).wait_for_publish(10)
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
+def forget_session(client_id: str) -> None:
+    """Drop a persistent session the broker keeps for a test client id."""
+    client = mqtt_client(client_id, clean=True)
+    client.loop_stop()
+    client.disconnect()
+
+
+class RadioServer(Server):
+    def __init__(self, data_dir: Path, **env: str) -> None:
+        self.prefix = f"lpt{uuid.uuid4().hex[:8]}"
+        self.client_id = f"listenpost-test-{self.prefix}"
+        topics = ",".join(f"{self.prefix}/{t}" for t in ("feeds/#", "units/#", "messages/#"))
+        super().__init__(data_dir, LISTENPOST_MQTT_URL=f"mqtt://{BROKER[0]}:{BROKER[1]}",
+                         LISTENPOST_MQTT_TOPICS=topics, LISTENPOST_MQTT_CLIENT_ID=self.client_id,
+                         **env)
+
+    def start(self, extra: list[str] | None = None) -> RadioServer:
+        mqtt_client().disconnect()  # fails clearly when the broker is absent
+        super().start(extra)
+        deadline = time.time() + 20
+        while httpx.get(self.base + "/health").json().get("mqtt") != "connected":
+            assert time.time() < deadline, "listenpost never connected to MQTT"
+            time.sleep(0.1)
+        return self
+
+
+def wait_for(fn: Any, timeout: float = 15) -> Any:
+    deadline = time.time() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        assert time.time() < deadline, "condition not met in time"
+        time.sleep(0.1)
