@@ -31,6 +31,8 @@ class Settings:
     mqtt_url: str = ""
     mqtt_topics: tuple[str, ...] = ("feeds/#", "units/#", "messages/#")
     mqtt_client_id: str = "listenpost"
+    mqtt_username: str = ""  # or in the URL: mqtt://user:pass@host
+    mqtt_password: str = ""
     radio_ws_public: bool = False
     log_level: str = "info"
     extra: dict[str, Any] = field(default_factory=dict)

@@ -56,9 +56,7 @@ class Node:
         if settings.mqtt_url:
             from .radio.mqtt import MqttIngest
 
-            node.mqtt = MqttIngest(
-                settings.mqtt_url, settings.mqtt_topics, settings.mqtt_client_id, node.radio
-            )
+            node.mqtt = MqttIngest(settings, node.radio)
             node.services.append(node.mqtt)
         return node
 

@@ -18,8 +18,7 @@ BROKER = ("127.0.0.1", int(os.environ.get("LISTENPOST_TEST_MQTT_PORT", "1883")))
 
 
 def mqtt_client(client_id: str = "", clean: bool = True) -> paho.Client:
-    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id,
-                         clean_session=clean)
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean)
     try:
         client.connect(*BROKER)
     except OSError as exc:
@@ -59,9 +58,13 @@ class RadioServer(Server):
         self.prefix = f"lpt{uuid.uuid4().hex[:8]}"
         self.client_id = f"listenpost-test-{self.prefix}"
         topics = ",".join(f"{self.prefix}/{t}" for t in ("feeds/#", "units/#", "messages/#"))
-        super().__init__(data_dir, LISTENPOST_MQTT_URL=f"mqtt://{BROKER[0]}:{BROKER[1]}",
-                         LISTENPOST_MQTT_TOPICS=topics, LISTENPOST_MQTT_CLIENT_ID=self.client_id,
-                         **env)
+        super().__init__(
+            data_dir,
+            LISTENPOST_MQTT_URL=f"mqtt://{BROKER[0]}:{BROKER[1]}",
+            LISTENPOST_MQTT_TOPICS=topics,
+            LISTENPOST_MQTT_CLIENT_ID=self.client_id,
+            **env,
+        )
 
     def start(self, extra: list[str] | None = None) -> RadioServer:
         mqtt_client().disconnect()  # fails clearly when the broker is absent

@@ -14,8 +14,14 @@ import pytest
 from mqtt_support import FIXTURES, RadioServer, fixture_messages, forget_session, publish, wait_for
 from websockets.sync.client import ClientConnection, connect
 
-CHANNELS = {"call_start": "calls", "call_end": "calls", "audio_available": "calls",
-            "unit_event": "units", "rate_update": "rates", "recorder_update": "recorders"}
+CHANNELS = {
+    "call_start": "calls",
+    "call_end": "calls",
+    "audio_available": "calls",
+    "unit_event": "units",
+    "rate_update": "rates",
+    "recorder_update": "recorders",
+}
 
 
 def reference_wants(sub: dict[str, Any], event: str, data: dict[str, Any]) -> bool:
@@ -40,7 +46,9 @@ def radio(tmp_path: Path) -> Iterator[RadioServer]:
 
 def subscribe(srv: RadioServer, token: str, sub: dict[str, Any] | None) -> ClientConnection:
     ws = connect(
-        f"{srv.ws_base}/api/ws", additional_headers={"Authorization": f"Bearer {token}"}, legacy=True
+        f"{srv.ws_base}/api/ws",
+        additional_headers={"Authorization": f"Bearer {token}"},
+        legacy=True,
     )
     if sub is not None:
         ws.send(json.dumps({"action": "subscribe", **sub}))
@@ -78,8 +86,15 @@ def test_fixtures_reach_each_client_exactly_as_filtered(radio: RadioServer) -> N
         ws.close()
     everything = received[0]
     kinds = {f["event"] for f in everything}
-    assert kinds >= {"call_start", "call_end", "audio_available", "unit_event", "rate_update",
-                     "system_update", "recorder_update"}
+    assert kinds >= {
+        "call_start",
+        "call_end",
+        "audio_available",
+        "unit_event",
+        "rate_update",
+        "system_update",
+        "recorder_update",
+    }
     for frame in everything:
         assert set(frame) == {"event", "timestamp", "data"}
         assert isinstance(frame["timestamp"], int) and abs(frame["timestamp"] - time.time()) < 60
@@ -97,8 +112,11 @@ def test_fixtures_reach_each_client_exactly_as_filtered(radio: RadioServer) -> N
         call = c.get(f"/api/v1/calls/{start['call_id']}").json()["data"]
         assert call["talkgroup_alpha_tag"] == "Metro Police N" and call["tr_call_id"]
         tg = c.get("/api/v1/talkgroups/3029").json()["data"]
-        assert (tg["sysid"], tg["alpha_tag"], tg["tg_group"]) == ("555", "Metro Police N",
-                                                                 "Metro Police")
+        assert (tg["sysid"], tg["alpha_tag"], tg["tg_group"]) == (
+            "555",
+            "Metro Police N",
+            "Metro Police",
+        )
         assert c.get("/api/v1/talkgroups/555:3029").json()["data"]["tgid"] == 3029
         assert c.get("/api/v1/talkgroups/999999").status_code == 404
         units = c.get("/api/v1/units", params={"size": 100}).json()
@@ -117,11 +135,21 @@ def test_audio_downloads_byte_identical_with_range(radio: RadioServer) -> None:
     radio.start()
     token = radio.token()
     publish(fixture_messages(radio.prefix))
-    wav = base64.b64decode(json.loads((FIXTURES / "extra" / "audio_valid_wav.json").read_text())
-                           ["call"]["audio_wav_base64"])
+    wav = base64.b64decode(
+        json.loads((FIXTURES / "extra" / "audio_valid_wav.json").read_text())["call"][
+            "audio_wav_base64"
+        ]
+    )
     with radio.client(token) as c:
-        found = wait_for(lambda: [x for x in c.get("/api/v1/calls", params={
-            "system": "chemung-ny", "size": 100}).json()["results"] if x["audio_url"]])
+        found = wait_for(
+            lambda: [
+                x
+                for x in c.get(
+                    "/api/v1/calls", params={"system": "chemung-ny", "size": 100}
+                ).json()["results"]
+                if x["audio_url"]
+            ]
+        )
         assert len(found) == 1, "the undecodable audio must not produce a file"
         call = found[0]
         assert call["audio_size"] == len(wav)
@@ -146,10 +174,14 @@ def test_bad_messages_are_skipped_and_counted(radio: RadioServer) -> None:
     token = radio.token()
     ws = subscribe(radio, token, {"channels": ["units"]})
     unit = (FIXTURES / "extra" / "unit_call_int_timestamp.json").read_bytes()
-    publish([(f"{radio.prefix}/units/p25trunk/call", b"{not json"),
-             (f"{radio.prefix}/feeds/whatever", b'{"type": "no_such_type"}'),
-             (f"{radio.prefix}/feeds/x", b"[1, 2]"),
-             (f"{radio.prefix}/units/p25trunk/call", unit)])
+    publish(
+        [
+            (f"{radio.prefix}/units/p25trunk/call", b"{not json"),
+            (f"{radio.prefix}/feeds/whatever", b'{"type": "no_such_type"}'),
+            (f"{radio.prefix}/feeds/x", b"[1, 2]"),
+            (f"{radio.prefix}/units/p25trunk/call", unit),
+        ]
+    )
     frames = drain(ws)
     ws.close()
     assert [f["data"]["unit"] for f in frames] == [804329]
@@ -162,16 +194,26 @@ def test_ws_errors_keep_subscription_and_auth_is_required(radio: RadioServer) ->
     radio.start()
     token = radio.token()
     ws = subscribe(radio, token, {"channels": ["units"], "units": [804329]})
-    for bad in ("{oops", "[]", json.dumps({"action": "dance"}),
-                json.dumps({"action": "subscribe", "talkgroups": ["x"]})):
+    for bad in (
+        "{oops",
+        "[]",
+        json.dumps({"action": "dance"}),
+        json.dumps({"action": "subscribe", "talkgroups": ["x"]}),
+    ):
         ws.send(bad)
         reply = json.loads(ws.recv(timeout=5))
         assert reply["event"] == "error" and reply["data"]["message"]
     ws.send(json.dumps({"action": "unsubscribe", "units": [1]}))
     reply = json.loads(ws.recv(timeout=5))
     assert reply["event"] == "unsubscribed" and reply["data"]["removed"]["channels"] is None
-    publish([(f"{radio.prefix}/units/p25trunk/call",
-              (FIXTURES / "extra" / "unit_call_int_timestamp.json").read_bytes())])
+    publish(
+        [
+            (
+                f"{radio.prefix}/units/p25trunk/call",
+                (FIXTURES / "extra" / "unit_call_int_timestamp.json").read_bytes(),
+            )
+        ]
+    )
     assert [f["event"] for f in drain(ws)] == ["unit_event"]
     ws.close()
     from websockets.exceptions import InvalidStatus
@@ -206,6 +248,7 @@ def test_messages_published_while_down_are_stored_after_restart(radio: RadioServ
     publish(batch)
     radio.start()
     with radio.client() as c:
+
         def stored() -> bool:
             page = c.get("/api/v1/units", params={"size": 100, "sysid": "p25trunk"}).json()
             return {u["unit_id"] for u in page["results"]} >= {700000 + i for i in range(25)}
@@ -221,11 +264,34 @@ def test_replay_command_publishes_fixtures(tmp_path: Path) -> None:
     srv.env["LISTENPOST_MQTT_TOPICS"] = "feeds/#,units/#,messages/#"
     try:
         srv.start()
-        subprocess.run([sys.executable, "-m", "listenpost", "replay", str(FIXTURES),
-                        "--mqtt", "mqtt://127.0.0.1:1883"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "listenpost",
+                "replay",
+                str(FIXTURES),
+                "--mqtt",
+                "mqtt://127.0.0.1:1883",
+            ],
+            check=True,
+            capture_output=True,
+        )
         with srv.client() as c:
-            wait_for(lambda: c.get("/api/v1/calls", params={"talkgroup": 3029}).json()
-                     ["total_cnt"] >= 1)
+            wait_for(
+                lambda: c.get("/api/v1/calls", params={"talkgroup": 3029}).json()["total_cnt"] >= 1
+            )
     finally:
         srv.stop()
         forget_session(srv.client_id)
+
+
+def test_oversized_inbound_frame_closes_with_1009(radio: RadioServer) -> None:
+    from websockets.exceptions import ConnectionClosed
+
+    radio.start()
+    with connect(f"{radio.ws_base}/api/ws?access_token={radio.token()}", max_size=None) as ws:
+        ws.send("x" * (512 * 1024 + 1))
+        with pytest.raises(ConnectionClosed) as info:
+            ws.recv(timeout=5)
+    assert info.value.rcvd is not None and info.value.rcvd.code == 1009

@@ -9,21 +9,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import aiomqtt
 
+from ..config import Settings
 from .processor import RadioProcessor
 
 log = logging.getLogger("listenpost.radio.mqtt")
 
 
-def broker_args(url: str) -> dict[str, object]:
-    """`mqtt://user:pass@host:port` -> aiomqtt.Client keyword arguments."""
+def broker_args(url: str, username: str = "", password: str = "") -> dict[str, Any]:
+    """`mqtt://user:pass@host:port` -> aiomqtt.Client keyword arguments; explicit
+    credentials win over those in the URL."""
     parsed = urlparse(url if "://" in url else f"mqtt://{url}")
     if parsed.scheme not in ("mqtt", "tcp", "mqtts", "ssl"):
         raise ValueError(f"unsupported MQTT URL scheme {parsed.scheme!r}")
-    args: dict[str, object] = {
+    args: dict[str, Any] = {
         "hostname": parsed.hostname or "127.0.0.1",
         "port": parsed.port or 1883,
     }
@@ -31,6 +34,10 @@ def broker_args(url: str) -> dict[str, object]:
         args["username"] = unquote(parsed.username)
     if parsed.password:
         args["password"] = unquote(parsed.password)
+    if username:
+        args["username"] = username
+    if password:
+        args["password"] = password
     if parsed.scheme in ("mqtts", "ssl"):
         import ssl
 
@@ -39,13 +46,10 @@ def broker_args(url: str) -> dict[str, object]:
 
 
 class MqttIngest:
-    def __init__(
-        self, url: str, topics: tuple[str, ...], client_id: str, processor: RadioProcessor
-    ) -> None:
-        self.args = broker_args(url)
-        self.url = url
-        self.topics = topics
-        self.client_id = client_id
+    def __init__(self, settings: Settings, processor: RadioProcessor) -> None:
+        self.args = broker_args(settings.mqtt_url, settings.mqtt_username, settings.mqtt_password)
+        self.topics = settings.mqtt_topics
+        self.client_id = settings.mqtt_client_id
         self.processor = processor
         self.connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -65,7 +69,7 @@ class MqttIngest:
             try:
                 async with aiomqtt.Client(
                     identifier=self.client_id, clean_session=False, keepalive=60, **self.args
-                ) as client:  # type: ignore[arg-type]
+                ) as client:
                     for topic in self.topics:
                         await client.subscribe(topic, qos=1)
                     log.info(

@@ -80,8 +80,13 @@ class RadioProcessor:
             handler = self._handlers.get(type(record))
             if handler is None:
                 continue
-            async with self.db.begin() as conn:
-                emitted = await handler(conn, record)
+            try:
+                async with self.db.begin() as conn:
+                    emitted = await handler(conn, record)
+            except Exception:  # one bad record must not stop the ingest loop
+                RADIO_ERRORS.labels("store_error").inc()
+                log.exception("could not store %s from %s", type(record).__name__, topic)
+                continue
             for event, data in emitted:
                 envelope = ev.envelope(event, data, time.time())
                 await self.bus.publish(STREAM, orjson.dumps(envelope))

@@ -33,7 +33,7 @@ def plan(directory: str) -> list[tuple[str, bytes, bool]]:
 
 async def replay(directory: str, url: str, speed: float = 0.0) -> int:
     messages = plan(directory)
-    async with aiomqtt.Client(**broker_args(url)) as client:  # type: ignore[arg-type]
+    async with aiomqtt.Client(**broker_args(url)) as client:
         for topic, payload, retain in messages:
             await client.publish(topic, payload, qos=1, retain=retain)
             log.info("published %s (%d bytes%s)", topic, len(payload), ", retained" * retain)

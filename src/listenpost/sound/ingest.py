@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from . import thresholds
 from .labels import LABELS
 from .models import EventIn
 
+log = logging.getLogger("listenpost.sound")
 LIVE_STREAM = "sound.events"
 AfterStore = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
@@ -86,4 +88,7 @@ class Ingest:
         for row in accepted:
             await self.bus.publish(LIVE_STREAM, orjson.dumps(live_view(row)))
         for hook in self.after_store:
-            await hook(accepted)
+            try:
+                await hook(accepted)
+            except Exception:  # stored events stay stored; the hook rebuilds at restart
+                log.exception("post-ingest hook %r failed", hook)

@@ -1,0 +1,36 @@
+"""Settings precedence: flag > LISTENPOST_* environment > config file > default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from listenpost.config import load_settings
+
+
+def test_precedence(tmp_path: Path) -> None:
+    cfg = tmp_path / "lp.toml"
+    cfg.write_text('port = 9000\nhost = "127.0.0.9"\ndata-dir = "/srv/lp"\napi_keys = ["a", "b"]\n')
+    env = {"LISTENPOST_CONFIG": str(cfg), "LISTENPOST_PORT": "9100"}
+    s = load_settings({"host": "10.0.0.1"}, env=env)
+    assert (s.host, s.port, s.data_dir, s.api_keys) == ("10.0.0.1", 9100, "/srv/lp", ("a", "b"))
+    assert load_settings({}, env={}).port == 8100
+    assert load_settings({}, env={}).database_url.endswith("listenpost-data/listenpost.db")
+
+
+def test_env_types_and_yaml(tmp_path: Path) -> None:
+    cfg = tmp_path / "lp.yaml"
+    cfg.write_text("keepalive: 5\nradio_ws_public: true\n")
+    s = load_settings(
+        {"config": str(cfg)}, env={"LISTENPOST_API_KEYS": "k1, k2", "LISTENPOST_TOKEN_TTL": "60"}
+    )
+    assert s.keepalive == 5.0 and s.radio_ws_public is True
+    assert s.api_keys == ("k1", "k2") and s.token_ttl == 60.0
+
+
+def test_unknown_file_key_is_an_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "lp.yaml"
+    cfg.write_text("prot: 1\n")
+    with pytest.raises(ValueError, match="prot"):
+        load_settings({"config": str(cfg)}, env={})
