@@ -35,7 +35,7 @@ async def _reader(uri: str, headers: dict[str, str], want: int, ready: asyncio.E
 
 
 async def _run_clients(uri: str, headers: dict[str, str], clients: int, events: int,
-                       fire: "asyncio.Future[None] | None" = None) -> tuple[list, list[int]]:
+                       fire: asyncio.Future[None] | None = None) -> tuple[list, list[int]]:
     counter = [0]
     readies = [asyncio.Event() for _ in range(clients)]
     tasks = [asyncio.create_task(_reader(uri, headers, events, r, counter)) for r in readies]

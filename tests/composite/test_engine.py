@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 import subprocess
 import sys
@@ -21,11 +22,13 @@ from listenpost.composite.engine import (
     group_key,
     parse_group_by,
 )
+from listenpost.composite.keys import KEYERS, key_shape
 
 SPEECH = "normal_speech_female"
 
 
-def ev(eid: str, t: float, label: str = SPEECH, mic: str = "mic_001", edge: str | None = "edge-01"):
+def ev(eid: str, t: float, label: str = SPEECH, mic: str = "mic_001",
+       edge: str | None = "edge-01") -> BaseEvent:
     return BaseEvent(eid, label, mic, edge, t)
 
 
@@ -114,6 +117,21 @@ def test_parse_group_by_errors(text: str, message: str) -> None:
         parse_group_by(text)
 
 
+@pytest.mark.parametrize(
+    "group_by",
+    [p for n in (1, 2, 3) for p in itertools.permutations(("label_id", "mic_id", "edge_id"), n)],
+)
+@pytest.mark.parametrize("edge", ["edge-01", None])
+def test_fast_key_builders_agree_with_group_key(group_by: tuple[str, ...],
+                                                edge: str | None) -> None:
+    spec = RuleSpec("r", 30, 3, group_by)
+    e = ev("e", 0, label="L", mic="M", edge=edge)
+    fields = [f for f in group_by if f != "edge_id"]
+    expected = ":".join([edge or ""] + ["L" if f == "label_id" else "M" for f in fields])
+    assert group_key(spec, e) == expected
+    assert KEYERS[key_shape(spec.group_by)](edge or "", "L", "M") == expected
+
+
 def test_parse_group_by_rejects_non_text() -> None:
     with pytest.raises(ValueError, match="must be a string"):
         parse_group_by(None)  # type: ignore[arg-type]
@@ -190,7 +208,8 @@ def test_disabled_rule_never_matches() -> None:
 
 
 def test_many_rules_only_matching_ones_fire() -> None:
-    rules = [rule(f"r{i:03}", min_events=1, labels=[f"l{i}"], mics=[f"m{i % 7}"]) for i in range(300)]
+    rules = [rule(f"r{i:03}", min_events=1, labels=[f"l{i}"], mics=[f"m{i % 7}"])
+             for i in range(300)]
     rules += [rule("wild-label", min_events=1, mics=["m3"]), rule("wild", min_events=1)]
     engine = Engine(rules)
     for i in range(0, 300, 17):
@@ -200,14 +219,27 @@ def test_many_rules_only_matching_ones_fire() -> None:
         assert fired == want
 
 
-def test_match_cache_is_bounded_and_invalidated() -> None:
-    engine = Engine([rule("a", min_events=1, labels=["x"])], cache_size=4)
-    for i in range(20):
-        engine.feed(ev(f"e{i}", i * 100, label="x", mic=f"m{i}"))
-    assert len(engine._index._cache) <= 4
-    engine.set_rule(rule("b", min_events=1, labels=["x"]))
-    res = engine.feed(ev("late-rule", 5000, label="x", mic="m1"))
-    assert [c.rule_id for c in res.changes] == ["a", "b"]
+def test_index_follows_rule_changes() -> None:
+    engine = Engine([rule("a", min_events=1, labels=["x"])])
+    assert engine.feed(ev("e1", 0, label="x")).changes[0].rule_id == "a"
+    engine.set_rule(rule("b", min_events=1, labels=["x"], mics=["m1"]))
+    engine.set_rule(rule("c", min_events=1, mics=["m1", "m2"]))
+    res = engine.feed(ev("e2", 100, label="x", mic="m1"))
+    assert [c.rule_id for c in res.changes] == ["a", "b", "c"]
+    engine.remove_rule("a")
+    engine.set_rule(rule("c", min_events=1, mics=["m2"]))
+    assert [c.rule_id for c in engine.feed(ev("e3", 200, label="x", mic="m1")).changes] == ["b"]
+    assert [c.rule_id for c in engine.feed(ev("e4", 300, label="y", mic="m2")).changes] == ["c"]
+    engine.set_rules([])
+    assert engine.feed(ev("e5", 400, label="x", mic="m1")).changes == []
+    assert len(engine._index) == 0 and not engine._index._by_label and not engine._index._by_mic
+
+
+def test_unknown_labels_do_not_grow_the_index() -> None:
+    engine = Engine([rule("a", min_events=1, labels=["x"]), rule("b", min_events=1, mics=["m1"])])
+    for i in range(100):
+        engine.feed(ev(f"e{i}", i, label=f"unknown{i}", mic=f"m{i}"))
+    assert set(engine._index._label_side) <= {"x"}
 
 
 # --- rules 1 and 2: counting within the window, opening ---------------------------------
@@ -260,7 +292,7 @@ def test_groups_are_independent() -> None:
 def test_each_rule_gets_its_own_composite() -> None:
     engine = Engine([rule("b", min_events=2), rule("a", min_events=2, group_by="mic_id")])
     res = run(engine, [ev("x", 0), ev("y", 1)])
-    assert [(c.rule_id, c.group_key) for c in res[1].changes] == [
+    assert [(c.rule_id, c.group_key) for c in opened(res[1:])] == [
         ("a", "edge-01:mic_001"),
         ("b", "edge-01:normal_speech_female"),
     ]
@@ -345,7 +377,8 @@ def test_late_counts_each_matching_rule_and_does_not_count() -> None:
     engine.feed(ev("a", 100))
     res = engine.feed(ev("b", 80))
     assert res.late_rules == 2
-    assert [(c.rule_id, c.event_ids) for c in res.changes] == [("r3", ("b", "a"))]
+    assert [(c.rule_id, c.event_ids) for c in opened([res])] == [("r3", ("b", "a"))]
+    assert len(res.changes) == 1
     # the late event did not count for r1/r2: one more event opens with "a" only
     res = engine.feed(ev("c", 101))
     assert [(c.rule_id, c.event_ids) for c in res.changes if isinstance(c, CompositeOpened)] == [
@@ -529,8 +562,8 @@ def test_restore_ignores_unknown_and_disabled_rules() -> None:
 
 PKG = Path(__file__).resolve().parents[2] / "src" / "listenpost" / "composite"
 PURE = ("engine", "model", "keys", "index")
-STDLIB_OK = {"__future__", "bisect", "collections", "dataclasses", "heapq", "itertools", "math",
-             "typing", "uuid"}
+STDLIB_OK = {"__future__", "bisect", "collections", "dataclasses", "hashlib", "heapq", "math",
+             "operator", "typing", "uuid"}
 
 
 @pytest.mark.parametrize("name", PURE)
@@ -564,3 +597,14 @@ assert not bad, bad
 assert not {{"asyncio", "sqlalchemy", "fastapi", "starlette", "socket"}} & new, new
 """
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_composite_id_is_a_standard_uuid5() -> None:
+    """The fast id path must equal uuid.uuid5 so other tools can recompute ids."""
+    import uuid
+
+    from listenpost.composite.keys import composite_id
+
+    ns = uuid.uuid5(uuid.NAMESPACE_URL, "urn:listenpost:composite-event")
+    for parts in [("r", "k", "e"), ("rule-1", "edge-01:glass_break", "f" * 32)]:
+        assert composite_id(*parts) == uuid.uuid5(ns, "\x1f".join(parts)).hex

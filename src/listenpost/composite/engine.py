@@ -3,7 +3,8 @@
 No I/O, no clock, stdlib only; time is always an event's ``created_at`` (float
 unix seconds) or the ``now`` the caller passes to :meth:`Engine.expire`.
 
-Semantics, per enabled rule, for each fed event (rules are handled in rule-id order):
+Semantics, per enabled rule, for each fed event (rules are independent of each other;
+a feed's changes are listed in rule-id order, at most one per rule):
 
 * The event matches when its label is in ``include_label_ids`` and its mic in
   ``include_mic_ids`` (None or empty = any).  Its group is ``group_key(rule, event)``
@@ -46,10 +47,10 @@ import math
 from bisect import insort
 from collections.abc import Iterable
 from heapq import heappop, heappush
-from itertools import count
+from operator import attrgetter
 
 from .index import RuleIndex
-from .keys import composite_id, key_fields, make_key, parse_group_by
+from .keys import KEYERS, composite_id, key_shape, parse_group_by
 from .model import (
     BaseEvent,
     Change,
@@ -70,42 +71,44 @@ __all__ = [
 class _Group:
     __slots__ = ("newest", "pending", "comp_id", "comp_start", "comp_close")
 
-    def __init__(self, newest: float) -> None:
+    def __init__(self, newest: float, pending: list[tuple[float, str]] | None = None) -> None:
         self.newest = newest
-        self.pending: list[tuple[float, str]] = []
-        self.comp_id: str | None = None
+        self.pending: list[tuple[float, str]] = pending if pending is not None else []
+        self.comp_id = ""  # "" while the group has had no composite
         self.comp_start = -math.inf
         self.comp_close = -math.inf
 
 
 class _Rule:
-    __slots__ = ("id", "spec", "window", "min_events", "fields", "groups")
+    __slots__ = ("id", "spec", "window", "min_events", "shape", "groups")
 
     def __init__(self, spec: RuleSpec) -> None:
         self.id = spec.id
         self.spec = spec
         self.window = float(spec.window_seconds)
         self.min_events = spec.min_events
-        self.fields = key_fields(spec.group_by)
+        self.shape = key_shape(spec.group_by)
         self.groups: dict[str, _Group] = {}
 
 
 def _prune(pending: list[tuple[float, str]], cutoff: float) -> None:
-    if pending and pending[0][0] <= cutoff:
-        i = 1
-        while i < len(pending) and pending[i][0] <= cutoff:
-            i += 1
-        del pending[:i]
+    """Drop the sorted pending entries at or before ``cutoff``."""
+    i = 0
+    while i < len(pending) and pending[i][0] <= cutoff:
+        i += 1
+    del pending[:i]
+
+
+_RULE_ID = attrgetter("rule_id")
 
 
 class Engine:
     """Composite state for a set of rules; see the module docstring for the semantics."""
 
-    def __init__(self, rules: Iterable[RuleSpec] = (), *, cache_size: int = 1 << 16) -> None:
+    def __init__(self, rules: Iterable[RuleSpec] = ()) -> None:
         self._rules: dict[str, _Rule] = {}
-        self._index: RuleIndex[_Rule] = RuleIndex(cache_size)
+        self._index: RuleIndex[_Rule] = RuleIndex()
         self._heap: list[tuple[float, int, _Rule, str, _Group]] = []
-        self._seq = count()
         self._watermark = -math.inf
         for rule in rules:
             self.set_rule(rule)
@@ -144,41 +147,52 @@ class Engine:
             self._index.remove(rule_id)
 
     def feed(self, event: BaseEvent) -> FeedResult:
-        result = FeedResult()
+        """Apply one accepted base event; changes come in rule-id order."""
         rules = self._index.match(event.label_id, event.mic_id)
         if not rules:
-            return result
+            return FeedResult([], 0, 0)
         t, eid, wm = event.created_at, event.id, self._watermark
-        keys: dict[tuple[str, ...], str] = {}
+        changes: list[Change] = []
+        late = discarded = 0
+        edge, label, mic = event.edge_id or "", event.label_id, event.mic_id
+        keys: list[str | None] = [None] * len(KEYERS)  # group key per key shape
         for r in rules:
-            key = keys.get(r.fields)
+            key = keys[r.shape]
             if key is None:
-                key = make_key(event.edge_id, event.label_id, event.mic_id, r.fields)
-                keys[r.fields] = key
+                key = keys[r.shape] = KEYERS[r.shape](edge, label, mic)
             g = r.groups.get(key)
-            if g is None:
+            if g is None:  # fresh group: only the watermark can make the event late
                 if t <= wm - r.window:
-                    result.late_rules += 1
+                    late += 1
                     continue
-                g = r.groups[key] = _Group(t)
-                heappush(self._heap, (t + r.window, next(self._seq), r, key, g))
-            else:
-                if t <= (g.newest if g.newest > wm else wm) - r.window:
-                    result.late_rules += 1
-                    continue
-                if t > g.newest:
-                    g.newest = t
+                g = r.groups[key] = _Group(t, [(t, eid)])
+                heappush(self._heap, (t + r.window, id(g), r, key, g))
+                if r.min_events == 1:
+                    changes.append(self._open(r, key, g))
+                continue
+            clock = g.newest if g.newest > wm else wm
+            if t <= clock - r.window:
+                late += 1
+                continue
+            if t > g.newest:
+                g.newest = t
+                if t > clock:
+                    clock = t
             if t < g.comp_close:
                 if t < g.comp_start:
-                    result.discarded_rules += 1
+                    discarded += 1
                 else:
-                    result.changes.append(CompositeJoined(g.comp_id or "", r.id, eid))
+                    changes.append(CompositeJoined(g.comp_id, r.id, eid))
                 continue
-            _prune(g.pending, (g.newest if g.newest > wm else wm) - r.window)
-            insort(g.pending, (t, eid))
-            if len(g.pending) >= r.min_events:
-                result.changes.append(self._open(r, key, g))
-        return result
+            pending = g.pending
+            if pending and pending[0][0] <= clock - r.window:
+                _prune(pending, clock - r.window)
+            insort(pending, (t, eid))
+            if len(pending) >= r.min_events:
+                changes.append(self._open(r, key, g))
+        if len(changes) > 1:
+            changes.sort(key=_RULE_ID)
+        return FeedResult(changes, late, discarded)
 
     def expire(self, now: float) -> None:
         """Advance the watermark to ``now`` (never backwards) and forget idle groups."""
@@ -193,7 +207,7 @@ class Engine:
             if deadline <= wm:
                 del r.groups[key]
             else:
-                heappush(heap, (deadline, next(self._seq), r, key, g))
+                heappush(heap, (deadline, id(g), r, key, g))
 
     def restore(
         self,
@@ -220,14 +234,14 @@ class Engine:
             g = owner.groups.get(c.group_key)
             if g is None:
                 g = owner.groups[c.group_key] = _Group(c.started_at)
-            if g.comp_id is None or (c.started_at, c.composite_id) > (g.comp_start, g.comp_id):
+            if not g.comp_id or (c.started_at, c.composite_id) > (g.comp_start, g.comp_id):
                 g.comp_id, g.comp_start = c.composite_id, c.started_at
                 g.comp_close = c.started_at + owner.window
                 g.newest = max(g.newest, c.started_at)
         for e in events:
             t = e.created_at
             for r in self._index.match(e.label_id, e.mic_id):
-                key = make_key(e.edge_id, e.label_id, e.mic_id, r.fields)
+                key = KEYERS[r.shape](e.edge_id or "", e.label_id, e.mic_id)
                 g = r.groups.get(key)
                 if g is None:
                     g = r.groups[key] = _Group(t)
@@ -246,7 +260,7 @@ class Engine:
                 if len(g.pending) >= r.min_events:
                     opened.append(self._open(r, key, g))
                 deadline = max(g.newest, g.comp_close) + r.window
-                heappush(self._heap, (deadline, next(self._seq), r, key, g))
+                heappush(self._heap, (deadline, id(g), r, key, g))
         self.expire(wm)
         return opened
 
