@@ -38,37 +38,32 @@ def envelope(event: str, data: Any, timestamp: float) -> Payload:
     return {"event": event, "timestamp": int(timestamp), "data": data}
 
 
-def call_start(call: CallRecord, *, call_id: int, sysid: str) -> Payload:
-    """§2.1, for a ``call_start`` message or a call first seen in ``calls_active``."""
-    return _sorted({
+def _call_fields(call: CallRecord, call_id: int, sysid: str) -> Payload:
+    """Fields call_start and call_end share."""
+    return {
         "call_id": call_id,
         "tr_call_id": call.tr_call_id,
         "talkgroup": call.talkgroup,
         "talkgroup_alpha_tag": call.talkgroup_alpha_tag,
         "system": call.sys_name,
         "sysid": sysid,
-        "freq": call.freq or 0,
         "unit": call.unit or 0,
         "unit_alpha_tag": call.unit_alpha_tag,
         "encrypted": call.encrypted,
         "emergency": call.emergency,
-    })
+    }
+
+
+def call_start(call: CallRecord, *, call_id: int, sysid: str) -> Payload:
+    """§2.1, for a ``call_start`` message or a call first seen in ``calls_active``."""
+    return _sorted({**_call_fields(call, call_id, sysid), "freq": call.freq or 0})
 
 
 def call_end(call: CallRecord, *, call_id: int, sysid: str) -> Payload:
     """§2.2, from a ``call_end`` message (``duration`` is the plugin's ``length``)."""
     return _sorted({
-        "call_id": call_id,
-        "tr_call_id": call.tr_call_id,
-        "talkgroup": call.talkgroup,
-        "talkgroup_alpha_tag": call.talkgroup_alpha_tag,
-        "system": call.sys_name,
-        "sysid": sysid,
-        "unit": call.unit or 0,
-        "unit_alpha_tag": call.unit_alpha_tag,
+        **_call_fields(call, call_id, sysid),
         "duration": _float(call.length),
-        "encrypted": call.encrypted,
-        "emergency": call.emergency,
         "error_count": call.error_count or 0,
         "spike_count": call.spike_count or 0,
     })
