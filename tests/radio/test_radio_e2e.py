@@ -295,3 +295,21 @@ def test_oversized_inbound_frame_closes_with_1009(radio: RadioServer) -> None:
         with pytest.raises(ConnectionClosed) as info:
             ws.recv(timeout=5)
     assert info.value.rcvd is not None and info.value.rcvd.code == 1009
+
+
+def test_plain_talkgroup_id_in_two_systems_is_409_with_candidates(radio: RadioServer) -> None:
+    radio.start()
+    first = json.loads((FIXTURES / "call_start.json").read_text())
+    second = json.loads(json.dumps(first))
+    second["call"].update(id="9_3029_1686700200", sys_num=9, sys_name="second-site")
+    publish([(f"{radio.prefix}/feeds/call_start", json.dumps(m).encode()) for m in (first, second)])
+    with radio.client(radio.token()) as c:
+        wait_for(lambda: c.get("/api/v1/talkgroups").json()["total_cnt"] == 2)
+        r = c.get("/api/v1/talkgroups/3029")
+        assert r.status_code == 409
+        detail = r.json()["detail"]
+        assert "sysid:id" in detail["message"]
+        assert len(detail["candidates"]) == 2
+        for candidate in detail["candidates"]:
+            assert candidate.endswith(":3029")
+            assert c.get(f"/api/v1/talkgroups/{candidate}").json()["data"]["tgid"] == 3029
