@@ -313,3 +313,38 @@ def test_plain_talkgroup_id_in_two_systems_is_409_with_candidates(radio: RadioSe
         for candidate in detail["candidates"]:
             assert candidate.endswith(":3029")
             assert c.get(f"/api/v1/talkgroups/{candidate}").json()["data"]["tgid"] == 3029
+
+
+def test_killed_mid_stream_loses_no_message(radio: RadioServer) -> None:
+    """A message is acknowledged to the broker only once stored: kill -9 mid-burst and the
+    broker redelivers whatever was received but not yet stored."""
+    radio.start()
+    template = json.loads((FIXTURES / "unit_on.json").read_text())
+    units = [810000 + i for i in range(600)]  # under the broker's default queue of 1000
+    batch = []
+    for unit in units:
+        template["on"]["unit"] = unit
+        batch.append((f"{radio.prefix}/units/p25trunk/on", json.dumps(template).encode()))
+
+    def stored(c: httpx.Client) -> set[int]:
+        found: set[int] = set()
+        for page in range(1, 100):
+            got = c.get("/api/v1/units", params={"size": 100, "page": page}).json()
+            found |= {u["unit_id"] for u in got["results"]}
+            if page >= got["max_page"]:
+                return found
+        return found
+
+    publish(batch)  # the broker now holds the burst; the server works through it
+    with radio.client() as c:
+        wait_for(lambda: len(stored(c) & set(units)) >= 100)
+    assert radio.proc is not None
+    radio.proc.kill()
+    radio.proc.wait()
+    radio.start()
+    with radio.client() as c:
+        try:
+            wait_for(lambda: stored(c) >= set(units), timeout=60)
+        except AssertionError:
+            missing = sorted(set(units) - stored(c))
+            raise AssertionError(f"{len(missing)} missing: {missing[:20]}") from None

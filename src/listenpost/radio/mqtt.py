@@ -2,6 +2,8 @@
 
 QoS 1 with a persistent session (fixed client id, clean_session off): what the plugin
 publishes while listenpost is briefly away is queued by the broker and delivered on return.
+Each message is acknowledged (PUBACK) only after it has been stored, so a crash or restart
+between receipt and storage makes the broker deliver it again instead of losing it.
 """
 
 from __future__ import annotations
@@ -67,9 +69,12 @@ class MqttIngest:
         delay = 1.0
         while True:
             try:
-                async with aiomqtt.Client(
+                client = aiomqtt.Client(
                     identifier=self.client_id, clean_session=False, keepalive=60, **self.args
-                ) as client:
+                )
+                # aiomqtt has no switch for it; paho acks on receipt unless told otherwise.
+                client._client.manual_ack_set(True)  # noqa: SLF001
+                async with client:
                     for topic in self.topics:
                         await client.subscribe(topic, qos=1)
                     log.info(
@@ -84,6 +89,7 @@ class MqttIngest:
                         if not isinstance(payload, bytes):
                             payload = str(payload or "").encode()
                         await self.processor.handle(message.topic.value, payload)
+                        client._client.ack(message.mid, message.qos)  # noqa: SLF001
             except aiomqtt.MqttError as exc:
                 self.connected.clear()
                 log.warning(
