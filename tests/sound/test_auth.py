@@ -66,7 +66,7 @@ def test_token_expires(fresh_server: Server) -> None:
     token = fresh_server.token()
     headers = {"Authorization": f"Bearer {token}"}
     assert httpx.get(fresh_server.base + "/api/v1/mics", headers=headers).status_code == 200
-    time.sleep(1.3)
+    time.sleep(2.1)  # exp is whole seconds, rounded up
     r = httpx.get(fresh_server.base + "/api/v1/mics", headers=headers)
     assert r.status_code == 401
     assert r.json()["detail"]["message"].startswith("Expired Token")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -39,7 +40,7 @@ def key_id_for(key: str) -> str:
 
 
 def issue_token(secret: str, key_id: str, now: float, ttl: float) -> str:
-    payload = {"sub": key_id, "iat": int(now), "exp": now + ttl, "typ": "access"}
+    payload = {"sub": key_id, "iat": int(now), "exp": math.ceil(now + ttl), "typ": "access"}
     return jwt.encode(payload, secret, algorithm="HS256")
 
 
