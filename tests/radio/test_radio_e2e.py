@@ -348,3 +348,53 @@ def test_killed_mid_stream_loses_no_message(radio: RadioServer) -> None:
         except AssertionError:
             missing = sorted(set(units) - stored(c))
             raise AssertionError(f"{len(missing)} missing: {missing[:20]}") from None
+
+
+def test_database_outage_holds_messages_until_it_returns(tmp_path: Path) -> None:
+    """While PostgreSQL refuses connections, messages stay unacknowledged and are retried;
+    when it is back every one of them is stored."""
+    import asyncio
+
+    import asyncpg
+    from support import create_pg_database
+
+    url, drop = create_pg_database()
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0].replace("+asyncpg", "") + "/test"
+
+    async def sql(*statements: str) -> None:
+        conn = await asyncpg.connect(admin)
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    srv = RadioServer(tmp_path / "radio", LISTENPOST_DB_URL=url)
+    try:
+        srv.start()
+        asyncio.run(sql(
+            f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+        ))
+        template = json.loads((FIXTURES / "unit_on.json").read_text())
+        units = [820000 + i for i in range(30)]
+        batch = []
+        for unit in units:
+            template["on"]["unit"] = unit
+            batch.append((f"{srv.prefix}/units/p25trunk/on", json.dumps(template).encode()))
+        publish(batch)
+        time.sleep(3)  # the server meets the outage and keeps retrying
+        asyncio.run(sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        with srv.client() as c:
+
+            def stored() -> bool:
+                page = c.get("/api/v1/units", params={"size": 100}).json()
+                return {u["unit_id"] for u in page["results"]} >= set(units)
+
+            wait_for(stored, timeout=60)
+        assert "retrying" in srv.log.read_text()
+    finally:
+        srv.stop()
+        forget_session(srv.client_id)
+        drop()

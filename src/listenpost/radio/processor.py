@@ -6,6 +6,7 @@ store agree. Unknown systems are created on first sight rather than dropping the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..bus.base import Bus
@@ -80,16 +82,45 @@ class RadioProcessor:
             handler = self._handlers.get(type(record))
             if handler is None:
                 continue
-            try:
-                async with self.db.begin() as conn:
-                    emitted = await handler(conn, record)
-            except Exception:  # one bad record must not stop the ingest loop
-                RADIO_ERRORS.labels("store_error").inc()
-                log.exception("could not store %s from %s", type(record).__name__, topic)
-                continue
+            emitted = await self._store(topic, record, handler)
             for event, data in emitted:
                 envelope = ev.envelope(event, data, time.time())
                 await self.bus.publish(STREAM, orjson.dumps(envelope))
+
+    async def _store(
+        self, topic: str, record: Any, handler: Callable[[AsyncConnection, Any], Awaitable[Emitted]]
+    ) -> Emitted:
+        """Store one record. A record the database rejects is skipped (one bad record must not
+        stop the ingest loop); while the database itself is unreachable the record is retried
+        with backoff, so the MQTT message stays unacknowledged and nothing is lost."""
+        delay = 0.5
+        while True:
+            try:
+                async with self.db.begin() as conn:
+                    return await handler(conn, record)
+            except Exception as exc:
+                if await self._database_up():
+                    RADIO_ERRORS.labels("store_error").inc()
+                    log.exception("could not store %s from %s", type(record).__name__, topic)
+                    return []
+                RADIO_ERRORS.labels("store_unavailable").inc()
+                log.warning(
+                    "database unavailable (%s); holding %s from %s, retrying in %.1f s",
+                    str(exc).splitlines()[0][:200],
+                    type(record).__name__,
+                    topic,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    async def _database_up(self) -> bool:
+        try:
+            async with self.db.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
 
     async def _ensure_system(
         self, conn: AsyncConnection, name: str, instance: str | None, sys_num: int | None
