@@ -139,3 +139,35 @@ def create_pg_database() -> tuple[str, Any]:
         asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     return url, drop
+
+
+def _pg_admin(url: str, *statements: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    admin = url.rsplit("/", 1)[0].replace("+asyncpg", "") + "/test"
+
+    async def run() -> None:
+        conn = await asyncpg.connect(admin, timeout=5)
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def pg_block(url: str) -> None:
+    """Simulate a database outage: refuse new connections and cut the open ones."""
+    name = url.rsplit("/", 1)[1]
+    _pg_admin(
+        url,
+        f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
+        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+    )
+
+
+def pg_unblock(url: str) -> None:
+    _pg_admin(url, f'ALTER DATABASE "{url.rsplit("/", 1)[1]}" ALLOW_CONNECTIONS true')

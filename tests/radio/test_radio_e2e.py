@@ -353,30 +353,13 @@ def test_killed_mid_stream_loses_no_message(radio: RadioServer) -> None:
 def test_database_outage_holds_messages_until_it_returns(tmp_path: Path) -> None:
     """While PostgreSQL refuses connections, messages stay unacknowledged and are retried;
     when it is back every one of them is stored."""
-    import asyncio
-
-    import asyncpg
-    from support import create_pg_database
+    from support import create_pg_database, pg_block, pg_unblock
 
     url, drop = create_pg_database()
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0].replace("+asyncpg", "") + "/test"
-
-    async def sql(*statements: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            for statement in statements:
-                await conn.execute(statement)
-        finally:
-            await conn.close()
-
     srv = RadioServer(tmp_path / "radio", LISTENPOST_DB_URL=url)
     try:
         srv.start()
-        asyncio.run(sql(
-            f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
-            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
-        ))
+        pg_block(url)
         template = json.loads((FIXTURES / "unit_on.json").read_text())
         units = [820000 + i for i in range(30)]
         batch = []
@@ -385,7 +368,7 @@ def test_database_outage_holds_messages_until_it_returns(tmp_path: Path) -> None
             batch.append((f"{srv.prefix}/units/p25trunk/on", json.dumps(template).encode()))
         publish(batch)
         time.sleep(3)  # the server meets the outage and keeps retrying
-        asyncio.run(sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        pg_unblock(url)
         with srv.client() as c:
 
             def stored() -> bool:
