@@ -96,12 +96,17 @@ def run(n_rules: int, events: list[BaseEvent], repeat: int, any_label: float) ->
         best = min(best, elapsed)
         matched = sum(len(engine._index.match(e.label_id, e.mic_id)) for e in events[:20_000])
         per_event = matched / 20_000
-        stats = (f"matching rules/event {per_event:.2f} "
-                 f"({len(events) * per_event / best:,.0f} rule matches/s); "
-                 f"opened {opened:,}, joined {joined:,}, late {late:,}, "
-                 f"groups held {engine.group_count():,}")
-    print(f"{n_rules:>5} rules: {len(events) / best:>10,.0f} events/s "
-          f"({best:.2f} s for {len(events):,})  {stats}", flush=True)
+        stats = (
+            f"matching rules/event {per_event:.2f} "
+            f"({len(events) * per_event / best:,.0f} rule matches/s); "
+            f"opened {opened:,}, joined {joined:,}, late {late:,}, "
+            f"groups held {engine.group_count():,}"
+        )
+    print(
+        f"{n_rules:>5} rules: {len(events) / best:>10,.0f} events/s "
+        f"({best:.2f} s for {len(events):,})  {stats}",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -109,12 +114,18 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs")
     parser.add_argument("--rules", type=int, nargs="*", default=[1, 100, 1000])
-    parser.add_argument("--any-label", type=float, default=0.02,
-                        help="share of rules without a label filter (they see every event)")
+    parser.add_argument(
+        "--any-label",
+        type=float,
+        default=0.02,
+        help="share of rules without a label filter (they see every event)",
+    )
     args = parser.parse_args()
     events = make_events(args.events, random.Random(1))
-    print(f"python {sys.version.split()[0]}, pid {os.getpid()}, {len(MICS):,} mics on "
-          f"{EDGES} edges, {len(LABELS)} labels, {len(events):,} events")
+    print(
+        f"python {sys.version.split()[0]}, pid {os.getpid()}, {len(MICS):,} mics on "
+        f"{EDGES} edges, {len(LABELS)} labels, {len(events):,} events"
+    )
     for n in args.rules:
         run(n, events, args.repeat, args.any_label)
 

@@ -21,10 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from support import Server  # noqa: E402
 
 
-async def _reader(uri: str, headers: dict[str, str], want: int, ready: asyncio.Event,
-                  counter: list[int]) -> None:
-    async with websockets.connect(uri, additional_headers=headers, max_queue=None,
-                                  compression=None) as ws:
+async def _reader(
+    uri: str, headers: dict[str, str], want: int, ready: asyncio.Event, counter: list[int]
+) -> None:
+    async with websockets.connect(
+        uri, additional_headers=headers, max_queue=None, compression=None
+    ) as ws:
         ready.set()
         got = 0
         while got < want:
@@ -34,8 +36,13 @@ async def _reader(uri: str, headers: dict[str, str], want: int, ready: asyncio.E
         counter[0] += got
 
 
-async def _run_clients(uri: str, headers: dict[str, str], clients: int, events: int,
-                       fire: asyncio.Future[None] | None = None) -> tuple[list, list[int]]:
+async def _run_clients(
+    uri: str,
+    headers: dict[str, str],
+    clients: int,
+    events: int,
+    fire: asyncio.Future[None] | None = None,
+) -> tuple[list, list[int]]:
     counter = [0]
     readies = [asyncio.Event() for _ in range(clients)]
     tasks = [asyncio.create_task(_reader(uri, headers, events, r, counter)) for r in readies]
@@ -52,10 +59,15 @@ async def bench_listenpost(clients: int, events: int, batch: int) -> float:
             headers = {"Authorization": f"Bearer {token}"}
             async with httpx.AsyncClient(base_url=srv.base, headers=headers, timeout=60) as c:
                 mic = (await c.post("/api/v1/mics", json={"name": "bench"})).json()["data"]["id"]
-                tasks, counter = await _run_clients(srv.ws_base + "/api/v1/ws", headers,
-                                                    clients, events)
-                item = {"mic_id": mic, "label_id": "crying", "confidence": 0.5,
-                        "noises": [60.0 + i for i in range(20)]}
+                tasks, counter = await _run_clients(
+                    srv.ws_base + "/api/v1/ws", headers, clients, events
+                )
+                item = {
+                    "mic_id": mic,
+                    "label_id": "crying",
+                    "confidence": 0.5,
+                    "noises": [60.0 + i for i in range(20)],
+                }
                 start = time.perf_counter()
                 for _ in range(events // batch):
                     await c.post("/api/v1/events/batch", json={"events": [item] * batch})
@@ -96,11 +108,15 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=50)
     a = p.parse_args()
     lp = asyncio.run(bench_listenpost(a.clients, a.events, a.batch))
-    print(f"listenpost (SQLite, persisted): {a.clients} clients x {a.events} events: "
-          f"{lp:,.0f} frames/s delivered")
+    print(
+        f"listenpost (SQLite, persisted): {a.clients} clients x {a.events} events: "
+        f"{lp:,.0f} frames/s delivered"
+    )
     bare = asyncio.run(bench_bare(a.clients, a.events))
-    print(f"bare websockets broadcast:      {a.clients} clients x {a.events} events: "
-          f"{bare:,.0f} frames/s delivered")
+    print(
+        f"bare websockets broadcast:      {a.clients} clients x {a.events} events: "
+        f"{bare:,.0f} frames/s delivered"
+    )
     print(f"ratio: {lp / bare:.2f}")
 
 

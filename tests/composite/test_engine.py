@@ -27,16 +27,26 @@ from listenpost.composite.keys import KEYERS, key_shape
 SPEECH = "normal_speech_female"
 
 
-def ev(eid: str, t: float, label: str = SPEECH, mic: str = "mic_001",
-       edge: str | None = "edge-01") -> BaseEvent:
+def ev(
+    eid: str, t: float, label: str = SPEECH, mic: str = "mic_001", edge: str | None = "edge-01"
+) -> BaseEvent:
     return BaseEvent(eid, label, mic, edge, t)
 
 
-def rule(rid: str = "r1", window: float = 30, min_events: int = 3, group_by: str = "label_id",
-         labels: list[str] | None = None, mics: list[str] | None = None,
-         enabled: bool = True) -> RuleSpec:
+def rule(
+    rid: str = "r1",
+    window: float = 30,
+    min_events: int = 3,
+    group_by: str = "label_id",
+    labels: list[str] | None = None,
+    mics: list[str] | None = None,
+    enabled: bool = True,
+) -> RuleSpec:
     return RuleSpec(
-        rid, window, min_events, group_by,  # type: ignore[arg-type]
+        rid,
+        window,
+        min_events,
+        group_by,  # type: ignore[arg-type]
         frozenset(labels) if labels is not None else None,
         frozenset(mics) if mics is not None else None,
         enabled,
@@ -122,8 +132,9 @@ def test_parse_group_by_errors(text: str, message: str) -> None:
     [p for n in (1, 2, 3) for p in itertools.permutations(("label_id", "mic_id", "edge_id"), n)],
 )
 @pytest.mark.parametrize("edge", ["edge-01", None])
-def test_fast_key_builders_agree_with_group_key(group_by: tuple[str, ...],
-                                                edge: str | None) -> None:
+def test_fast_key_builders_agree_with_group_key(
+    group_by: tuple[str, ...], edge: str | None
+) -> None:
     spec = RuleSpec("r", 30, 3, group_by)
     e = ev("e", 0, label="L", mic="M", edge=edge)
     fields = [f for f in group_by if f != "edge_id"]
@@ -195,8 +206,9 @@ def test_composite_ids_are_deterministic_hex() -> None:
         (["x", "y"], ["m1", "m9"], ev("e", 0, label="x", mic="m2"), False),
     ],
 )
-def test_rule_matching(labels: list[str] | None, mics: list[str] | None, event: BaseEvent,
-                       matches: bool) -> None:
+def test_rule_matching(
+    labels: list[str] | None, mics: list[str] | None, event: BaseEvent, matches: bool
+) -> None:
     engine = Engine([rule(min_events=1, labels=labels, mics=mics)])
     assert bool(engine.feed(event).changes) is matches
 
@@ -208,8 +220,9 @@ def test_disabled_rule_never_matches() -> None:
 
 
 def test_many_rules_only_matching_ones_fire() -> None:
-    rules = [rule(f"r{i:03}", min_events=1, labels=[f"l{i}"], mics=[f"m{i % 7}"])
-             for i in range(300)]
+    rules = [
+        rule(f"r{i:03}", min_events=1, labels=[f"l{i}"], mics=[f"m{i % 7}"]) for i in range(300)
+    ]
     rules += [rule("wild-label", min_events=1, mics=["m3"]), rule("wild", min_events=1)]
     engine = Engine(rules)
     for i in range(0, 300, 17):
@@ -256,8 +269,9 @@ def test_unknown_labels_do_not_grow_the_index() -> None:
         ([0, 40, 80, 120], None, None, None),
     ],
 )
-def test_opening(times: list[float], opens_at: int | None, started_at: float | None,
-                 members: list[str] | None) -> None:
+def test_opening(
+    times: list[float], opens_at: int | None, started_at: float | None, members: list[str] | None
+) -> None:
     engine = Engine([rule(window=30, min_events=3)])
     res = run(engine, [ev(f"e{i}", t) for i, t in enumerate(times)])
     ops = [(i, c) for i, r in enumerate(res) for c in r.changes if isinstance(c, CompositeOpened)]
@@ -281,8 +295,16 @@ def test_min_events_one_opens_on_every_new_window() -> None:
 
 def test_groups_are_independent() -> None:
     engine = Engine([rule(group_by="mic_id", min_events=2)])
-    res = run(engine, [ev("a", 0, mic="m1"), ev("b", 1, mic="m2"), ev("c", 2, mic="m1"),
-                       ev("d", 3, mic="m2", edge="edge-02"), ev("e", 4, mic="m2")])
+    res = run(
+        engine,
+        [
+            ev("a", 0, mic="m1"),
+            ev("b", 1, mic="m2"),
+            ev("c", 2, mic="m1"),
+            ev("d", 3, mic="m2", edge="edge-02"),
+            ev("e", 4, mic="m2"),
+        ],
+    )
     assert [(c.group_key, c.event_ids) for c in opened(res)] == [
         ("edge-01:m1", ("a", "c")),
         ("edge-01:m2", ("b", "e")),
@@ -338,8 +360,10 @@ def test_events_before_close_never_count_again() -> None:
     # b2, b3 arrive after the composite opened but are older than its start: discarded,
     # and they do not help a later composite either.
     engine = Engine([rule(window=30, min_events=3)])
-    res = run(engine, [ev("a", 10), ev("b", 11), ev("c", 12), ev("b2", 5), ev("b3", 6),
-                       ev("d", 40), ev("e", 41)])
+    res = run(
+        engine,
+        [ev("a", 10), ev("b", 11), ev("c", 12), ev("b2", 5), ev("b3", 6), ev("d", 40), ev("e", 41)],
+    )
     assert [r.discarded_rules for r in res] == [0, 0, 0, 1, 1, 0, 0]
     assert len(opened(res)) == 1 and joined(res) == []
 
@@ -372,8 +396,13 @@ def test_late_boundary(t: float, late: bool) -> None:
 
 
 def test_late_counts_each_matching_rule_and_does_not_count() -> None:
-    engine = Engine([rule("r1", window=10, min_events=2), rule("r2", window=10, min_events=2),
-                     rule("r3", window=100, min_events=2, group_by="mic_id")])
+    engine = Engine(
+        [
+            rule("r1", window=10, min_events=2),
+            rule("r2", window=10, min_events=2),
+            rule("r3", window=100, min_events=2, group_by="mic_id"),
+        ]
+    )
     engine.feed(ev("a", 100))
     res = engine.feed(ev("b", 80))
     assert res.late_rules == 2
@@ -552,8 +581,10 @@ def test_restore_returns_composite_missing_from_store() -> None:
 
 def test_restore_ignores_unknown_and_disabled_rules() -> None:
     engine = Engine([rule(window=30, min_events=2), rule("off", min_events=1, enabled=False)])
-    stray = [CompositeOpened("f" * 32, "gone", "k", 0.0, ("x",)),
-             CompositeOpened("e" * 32, "off", "edge-01:" + SPEECH, 0.0, ("x",))]
+    stray = [
+        CompositeOpened("f" * 32, "gone", "k", 0.0, ("x",)),
+        CompositeOpened("e" * 32, "off", "edge-01:" + SPEECH, 0.0, ("x",)),
+    ]
     assert engine.restore(stray, [ev("a", 0)]) == []
     assert [c.event_ids for c in engine.feed(ev("b", 1)).changes] == [("a", "b")]  # type: ignore[union-attr]
 
@@ -562,8 +593,18 @@ def test_restore_ignores_unknown_and_disabled_rules() -> None:
 
 PKG = Path(__file__).resolve().parents[2] / "src" / "listenpost" / "composite"
 PURE = ("engine", "model", "keys", "index")
-STDLIB_OK = {"__future__", "bisect", "collections", "dataclasses", "hashlib", "heapq", "math",
-             "operator", "typing", "uuid"}
+STDLIB_OK = {
+    "__future__",
+    "bisect",
+    "collections",
+    "dataclasses",
+    "hashlib",
+    "heapq",
+    "math",
+    "operator",
+    "typing",
+    "uuid",
+}
 
 
 @pytest.mark.parametrize("name", PURE)

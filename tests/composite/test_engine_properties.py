@@ -28,8 +28,11 @@ MICS = ("m1", "m2", "m3", "m4")
 EDGE_OF = {"m1": "e1", "m2": "e1", "m3": "e2", "m4": None}
 
 # LISTENPOST_COMPOSITE_EXAMPLES=5000 for a thorough run
-SETTINGS = settings(max_examples=int(os.environ.get("LISTENPOST_COMPOSITE_EXAMPLES", "150")),
-                    deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("LISTENPOST_COMPOSITE_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 # --- reference model: the contract, spelled out as naively as possible ------------------
@@ -109,9 +112,18 @@ def rule_specs(draw: st.DrawFn, rid: str) -> RuleSpec:
         id=rid,
         window_seconds=draw(st.sampled_from([1, 2, 3, 5, 8, 2.5])),
         min_events=draw(st.integers(1, 4)),
-        group_by=draw(st.sampled_from([("label_id",), ("mic_id",), ("edge_id",),
-                                       ("mic_id", "label_id"), ("label_id", "edge_id"),
-                                       ("label_id", "mic_id", "edge_id")])),
+        group_by=draw(
+            st.sampled_from(
+                [
+                    ("label_id",),
+                    ("mic_id",),
+                    ("edge_id",),
+                    ("mic_id", "label_id"),
+                    ("label_id", "edge_id"),
+                    ("label_id", "mic_id", "edge_id"),
+                ]
+            )
+        ),
         include_label_ids=draw(st.none() | st.frozensets(st.sampled_from(LABELS), max_size=2)),
         include_mic_ids=draw(st.none() | st.frozensets(st.sampled_from(MICS), max_size=3)),
         enabled=draw(st.sampled_from([True, True, True, False])),
@@ -135,14 +147,25 @@ def streams(draw: st.DrawFn, edits: bool = False, expiry: bool = True) -> list[t
     ops: list[tuple] = []
     clock = 0.0
     for i in range(n):
-        kind = draw(st.sampled_from(["event"] * 8 + (["expire"] if expiry else [])
-                                    + (["rule", "rule", "remove"] if edits else [])))
+        kind = draw(
+            st.sampled_from(
+                ["event"] * 8
+                + (["expire"] if expiry else [])
+                + (["rule", "rule", "remove"] if edits else [])
+            )
+        )
         if kind == "event":
             clock += draw(st.integers(-2, 4)) / 2
             skew = draw(st.sampled_from([0, 0, 0, -1, -3, -6, -12])) / 2
             mic = draw(st.sampled_from(MICS))
-            ops.append(("event", BaseEvent(f"ev{i}", draw(st.sampled_from(LABELS)), mic,
-                                           EDGE_OF[mic], clock + skew)))
+            ops.append(
+                (
+                    "event",
+                    BaseEvent(
+                        f"ev{i}", draw(st.sampled_from(LABELS)), mic, EDGE_OF[mic], clock + skew
+                    ),
+                )
+            )
         elif kind == "expire":
             ops.append(("expire", clock - draw(st.integers(0, 20)) / 2))
         elif kind == "rule":
@@ -229,8 +252,9 @@ def _stored(results: list[FeedResult | None]) -> list[CompositeOpened]:
 
 @SETTINGS
 @given(rules=rule_sets(), ops=streams(), data=st.data())
-def test_restart_anywhere_gives_identical_results(rules: list[RuleSpec], ops: list[tuple],
-                                                  data: st.DataObject) -> None:
+def test_restart_anywhere_gives_identical_results(
+    rules: list[RuleSpec], ops: list[tuple], data: st.DataObject
+) -> None:
     split = data.draw(st.integers(0, len(ops)), label="split")
     original = Engine(rules)
     head = apply(original, ops[:split])
@@ -245,8 +269,9 @@ def test_restart_anywhere_gives_identical_results(rules: list[RuleSpec], ops: li
 
 @SETTINGS
 @given(rules=rule_sets(), ops=streams(), data=st.data())
-def test_restart_from_recent_slice_with_watermark(rules: list[RuleSpec], ops: list[tuple],
-                                                  data: st.DataObject) -> None:
+def test_restart_from_recent_slice_with_watermark(
+    rules: list[RuleSpec], ops: list[tuple], data: st.DataObject
+) -> None:
     split = data.draw(st.integers(0, len(ops)), label="split")
     original = Engine(rules)
     head = apply(original, ops[:split])
@@ -263,8 +288,9 @@ def test_restart_from_recent_slice_with_watermark(rules: list[RuleSpec], ops: li
 
 @SETTINGS
 @given(rules=rule_sets(), ops=streams(), data=st.data())
-def test_restore_recovers_composites_lost_in_a_crash(rules: list[RuleSpec], ops: list[tuple],
-                                                     data: st.DataObject) -> None:
+def test_restore_recovers_composites_lost_in_a_crash(
+    rules: list[RuleSpec], ops: list[tuple], data: st.DataObject
+) -> None:
     # The store persisted the event but not the composite it opened (crash in between).
     split = data.draw(st.integers(0, len(ops)), label="split")
     original = Engine(rules)
@@ -302,8 +328,9 @@ def test_expire_bounds_memory(rules: list[RuleSpec], ops: list[tuple]) -> None:
 def test_late_and_discarded_are_exclusive_of_changes() -> None:
     # one concrete long random run, mostly as a smoke test for the counters
     rng = random.Random(7)
-    rules = [RuleSpec(f"r{i}", rng.choice([5, 10, 30]), rng.randint(1, 5), ("mic_id",))
-             for i in range(5)]
+    rules = [
+        RuleSpec(f"r{i}", rng.choice([5, 10, 30]), rng.randint(1, 5), ("mic_id",)) for i in range(5)
+    ]
     engine, reference = Engine(rules), Reference(rules)
     t = 0.0
     late = 0

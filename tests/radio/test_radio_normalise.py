@@ -76,7 +76,8 @@ EXPECTED_TYPES: dict[str, tuple[type, int]] = {
 def test_every_fixture_is_covered() -> None:
     on_disk = {p.name for p in FIXTURES.glob("*.json")} - {"topics.json"}
     on_disk |= {f"extra/{p.name}" for p in (FIXTURES / "extra").glob("*.json")} - {
-        "extra/topics.json"}
+        "extra/topics.json"
+    }
     assert on_disk == set(TOPICS) == set(EXPECTED_TYPES)
 
 
@@ -98,8 +99,9 @@ def test_dispatch_is_by_type_not_topic(name: str) -> None:
 
 def test_plugin_status() -> None:
     rec = one("plugin_status.json")
-    assert rec == PluginStatus(instance_id="east-antenna", client_id="tr-status",
-                               status="connected", timestamp=None)
+    assert rec == PluginStatus(
+        instance_id="east-antenna", client_id="tr-status", status="connected", timestamp=None
+    )
     # detected by its keys on a topic that names nothing
     assert normalise("elsewhere/x", raw("plugin_status.json")) == [rec]
 
@@ -111,10 +113,19 @@ def test_config() -> None:
     assert rec.upload_server == "https://api.openmhz.com" and rec.call_timeout == 3.0
     (src,) = rec.sources
     assert (src.source_num, src.center, src.rate, src.driver, src.device, src.gain) == (
-        0, 772906250, 2400000, "osmosdr", "rtl=03", 32.0)
+        0,
+        772906250,
+        2400000,
+        "osmosdr",
+        "rtl=03",
+        32.0,
+    )
     assert (src.min_hz, src.max_hz, src.digital_recorders) == (771756250, 774056250, 5)
     assert [(s.sys_num, s.sys_name, s.system_type) for s in rec.systems] == [
-        (0, "p25con", "conventionalP25"), (1, "con", "conventional"), (2, "p25trunk", "p25")]
+        (0, "p25con", "conventionalP25"),
+        (1, "con", "conventional"),
+        (2, "p25trunk", "p25"),
+    ]
     assert rec.systems[0].channels == () and rec.systems[0].control_channel is None
     assert rec.systems[2].channels == (774581250, 772431250, 773456250, 774031250)
     assert rec.systems[2].control_channel == 774581250
@@ -125,43 +136,77 @@ def test_config() -> None:
 def test_systems_and_system() -> None:
     systems = normalise(TOPICS["systems.json"], raw("systems.json"))
     assert [(s.sys_num, s.sys_name, s.system_type, s.sysid) for s in systems] == [
-        (0, "p25con", "conventionalP25", "0"), (1, "con", "conventional", "0"),
-        (2, "p25trunk", "p25", "555")]
+        (0, "p25con", "conventionalP25", "0"),
+        (1, "con", "conventional", "0"),
+        (2, "p25trunk", "p25", "555"),
+    ]
     assert [s.effective_sysid for s in systems] == ["p25con", "con", "555"]
     rec = one("system.json")
-    assert rec == SystemInfo(instance_id="east-antenna", timestamp=1686146741.0, sys_num=3,
-                             sys_name="p25trunk", system_type="p25", sysid="555",
-                             wacn="BBBBB", nac="BCC", rfss=1, site_id=7)
+    assert rec == SystemInfo(
+        instance_id="east-antenna",
+        timestamp=1686146741.0,
+        sys_num=3,
+        sys_name="p25trunk",
+        system_type="p25",
+        sysid="555",
+        wacn="BBBBB",
+        nac="BCC",
+        rfss=1,
+        site_id=7,
+    )
 
 
 def test_rates() -> None:
     a, b = normalise(TOPICS["rates.json"], raw("rates.json"))
-    assert a == RateRecord(instance_id="east-antenna", timestamp=1686699024.0, sys_num=2,
-                           sys_name="p25trunk", decode_rate=39.67, decode_rate_interval=3.0,
-                           control_channel=774581250)
+    assert a == RateRecord(
+        instance_id="east-antenna",
+        timestamp=1686699024.0,
+        sys_num=2,
+        sys_name="p25trunk",
+        decode_rate=39.67,
+        decode_rate_interval=3.0,
+        control_channel=774581250,
+    )
     assert (b.sys_name, b.decode_rate, b.control_channel) == ("p25trunk2", 35.0, 853750000)
 
 
 def test_recorders_and_recorder() -> None:
     (snap,) = normalise(TOPICS["recorders.json"], raw("recorders.json"))
     assert snap == RecorderState(
-        instance_id="east-antenna", timestamp=1686699405.0, snapshot=True,
-        tr_recorder_id="0_19", src_num=0, rec_num=19, rec_type="P25C", freq=457750000,
-        duration=706.5, count=73, rec_state=4, rec_state_type="IDLE", squelched=False)
+        instance_id="east-antenna",
+        timestamp=1686699405.0,
+        snapshot=True,
+        tr_recorder_id="0_19",
+        src_num=0,
+        rec_num=19,
+        rec_type="P25C",
+        freq=457750000,
+        duration=706.5,
+        count=73,
+        rec_state=4,
+        rec_state_type="IDLE",
+        squelched=False,
+    )
     single = one("recorder.json")
     assert single.snapshot is False and single.tr_recorder_id == "4_16"
     assert (single.src_num, single.rec_num, single.rec_type, single.freq) == (
-        4, 16, "P25", 852200000)
+        4,
+        16,
+        "P25",
+        852200000,
+    )
     assert (single.duration, single.count, single.rec_state) == (21182.1, 3563, 4)
 
 
 def test_call_start() -> None:
     rec = one("call_start.json")
     assert rec.kind == "start" and rec.tr_call_id == "2_3029_1686700194"
-    assert (rec.sys_num, rec.sys_name, rec.talkgroup, rec.freq) == (
-        2, "p25trunk", 3029, 770331250)
+    assert (rec.sys_num, rec.sys_name, rec.talkgroup, rec.freq) == (2, "p25trunk", 3029, 770331250)
     assert (rec.talkgroup_alpha_tag, rec.talkgroup_tag, rec.talkgroup_group) == (
-        "Metro Police N", "Law Dispatch", "Metro Police")
+        "Metro Police N",
+        "Law Dispatch",
+        "Metro Police",
+    )
     assert rec.talkgroup_description == "Metro Dispatch North"
     assert (rec.unit, rec.unit_alpha_tag) == (849183, "Metro Dispatch")
     assert rec.start_time == rec.stop_time == rec.timestamp == 1686700194.0
@@ -183,9 +228,19 @@ def test_call_end_signal_noise_sentinel() -> None:
     assert (rec.call_state, rec.rec_state, rec.rec_state_type) == (-1, 6, "STOPPED")
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (999, None), (-999, None), (900, None), (999.0, None), (-23, -23.0), (0, 0.0),
-    (-899.5, -899.5), (None, None)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (999, None),
+        (-999, None),
+        (900, None),
+        (999.0, None),
+        (-23, -23.0),
+        (0, 0.0),
+        (-899.5, -899.5),
+        (None, None),
+    ],
+)
 def test_signal_noise_values(value: Any, expected: float | None) -> None:
     payload = obj("call_end.json")
     payload["call"]["signal"] = value
@@ -207,12 +262,21 @@ def test_calls_active_phase2_and_missing_start_time() -> None:
 def test_calls_active_empty_snapshot_is_a_record() -> None:
     payload = {"type": "calls_active", "calls": [], "timestamp": 5, "instance_id": "i"}
     assert normalise("feeds/calls_active", json.dumps(payload)) == [
-        ActiveCalls(instance_id="i", timestamp=5.0, calls=())]
+        ActiveCalls(instance_id="i", timestamp=5.0, calls=())
+    ]
 
 
-@pytest.mark.parametrize(("key", "value", "expected"), [
-    ("phase2_tdma", True, True), ("phase2_tdma", False, False), ("phase2", True, True),
-    ("phase2", 1, True), ("phase2_tdma", 0, False), ("phase2_tdma", "true", True)])
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("phase2_tdma", True, True),
+        ("phase2_tdma", False, False),
+        ("phase2", True, True),
+        ("phase2", 1, True),
+        ("phase2_tdma", 0, False),
+        ("phase2_tdma", "true", True),
+    ],
+)
 def test_phase2_spellings(key: str, value: Any, expected: bool) -> None:
     payload = obj("call_start.json")
     del payload["call"]["phase2_tdma"]

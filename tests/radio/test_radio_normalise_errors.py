@@ -25,10 +25,21 @@ def kind_of(topic: str, payload: bytes | str) -> str:
     return info.value.kind
 
 
-@pytest.mark.parametrize("payload", [
-    b"{", b"not json", b'{"type": "rates", }', b"\xff\xfe{}", "{'type': 'x'}",
-    b'{"type":"rates","rates":[],"timestamp":NaN}', b"[" * 100_000, b"Infinity",
-    b'{"type": "call_start"} trailing', b'{"a": 1' + b"0" * 5000 + b"}"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"{",
+        b"not json",
+        b'{"type": "rates", }',
+        b"\xff\xfe{}",
+        "{'type': 'x'}",
+        b'{"type":"rates","rates":[],"timestamp":NaN}',
+        b"[" * 100_000,
+        b"Infinity",
+        b'{"type": "call_start"} trailing',
+        b'{"a": 1' + b"0" * 5000 + b"}",
+    ],
+)
 def test_malformed_json(payload: bytes | str) -> None:
     assert kind_of("feeds/x", payload) == "invalid_json"
 
@@ -38,9 +49,16 @@ def test_non_object(payload: str) -> None:
     assert kind_of("feeds/call_start", payload) == "not_object"
 
 
-@pytest.mark.parametrize("payload", [
-    {"type": "bogus"}, {"type": ""}, {"type": "CALL_START", "call": {}},
-    {"type": "signal", "signal": {}}, {"instance_id": "x"}])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "bogus"},
+        {"type": ""},
+        {"type": "CALL_START", "call": {}},
+        {"type": "signal", "signal": {}},
+        {"instance_id": "x"},
+    ],
+)
 def test_unknown_type(payload: dict[str, Any]) -> None:
     assert kind_of("feeds/nothing", json.dumps(payload)) == "unknown_type"
 
@@ -56,39 +74,42 @@ def test_non_string_type(value: Any) -> None:
     assert kind_of("feeds/rates", json.dumps({"type": value})) == "bad_field"
 
 
-@pytest.mark.parametrize(("name", "mutate", "kind"), [
-    ("call_start.json", lambda p: p.pop("call"), "missing_field"),
-    ("call_start.json", lambda p: p["call"].pop("talkgroup"), "missing_field"),
-    ("call_start.json", lambda p: p["call"].pop("sys_name"), "missing_field"),
-    ("call_start.json", lambda p: p.update(call=[1]), "bad_field"),
-    ("call_start.json", lambda p: p["call"].update(talkgroup="abc"), "bad_field"),
-    ("call_start.json", lambda p: p["call"].update(talkgroup=True), "bad_field"),
-    ("call_start.json", lambda p: p["call"].update(freq=[1]), "bad_field"),
-    ("call_start.json", lambda p: p["call"].update(talkgroup=2**63), "bad_field"),
-    ("call_start.json", lambda p: p["call"].update(unit=-1e30), "bad_field"),
-    ("call_start.json", lambda p: p["call"].update(freq="9" * 30), "bad_field"),
-    ("call_start.json", lambda p: p["call"].update(encrypted="maybe"), "bad_field"),
-    ("call_start.json", lambda p: p["call"].update(encrypted=2), "bad_field"),
-    ("call_start.json", lambda p: p["call"].update(talkgroup_alpha_tag={"x": 1}), "bad_field"),
-    ("call_start.json", lambda p: p.update(timestamp="yesterday"), "bad_field"),
-    ("calls_active.json", lambda p: p.pop("calls"), "missing_field"),
-    ("calls_active.json", lambda p: p.update(calls={"a": 1}), "bad_field"),
-    ("calls_active.json", lambda p: p.update(calls=[1]), "bad_field"),
-    ("rates.json", lambda p: p["rates"][1].pop("sys_name"), "missing_field"),
-    ("systems.json", lambda p: p.update(systems=None), "missing_field"),
-    ("recorders.json", lambda p: p["recorders"][0].pop("rec_num"), "missing_field"),
-    ("recorder.json", lambda p: p.pop("recorder"), "missing_field"),
-    ("audio.json", lambda p: p["call"].pop("metadata"), "missing_field"),
-    ("audio.json", lambda p: p["call"]["metadata"].pop("short_name"), "missing_field"),
-    ("audio.json", lambda p: p["call"]["metadata"].update(freqList=5), "bad_field"),
-    ("audio.json", lambda p: p["call"]["metadata"].update(srcList=[None]), "bad_field"),
-    ("unit_on.json", lambda p: p["on"].pop("unit"), "missing_field"),
-    ("unit_on.json", lambda p: p.update(on="x"), "bad_field"),
-    ("plugin_status.json", lambda p: p.pop("status"), "missing_field"),
-    ("console.json", lambda p: p.pop("console"), "missing_field"),
-    ("trunking_message.json", lambda p: p.pop("message"), "missing_field"),
-    ("config.json", lambda p: p["config"].update(sources=3), "bad_field"),
-])
+@pytest.mark.parametrize(
+    ("name", "mutate", "kind"),
+    [
+        ("call_start.json", lambda p: p.pop("call"), "missing_field"),
+        ("call_start.json", lambda p: p["call"].pop("talkgroup"), "missing_field"),
+        ("call_start.json", lambda p: p["call"].pop("sys_name"), "missing_field"),
+        ("call_start.json", lambda p: p.update(call=[1]), "bad_field"),
+        ("call_start.json", lambda p: p["call"].update(talkgroup="abc"), "bad_field"),
+        ("call_start.json", lambda p: p["call"].update(talkgroup=True), "bad_field"),
+        ("call_start.json", lambda p: p["call"].update(freq=[1]), "bad_field"),
+        ("call_start.json", lambda p: p["call"].update(talkgroup=2**63), "bad_field"),
+        ("call_start.json", lambda p: p["call"].update(unit=-1e30), "bad_field"),
+        ("call_start.json", lambda p: p["call"].update(freq="9" * 30), "bad_field"),
+        ("call_start.json", lambda p: p["call"].update(encrypted="maybe"), "bad_field"),
+        ("call_start.json", lambda p: p["call"].update(encrypted=2), "bad_field"),
+        ("call_start.json", lambda p: p["call"].update(talkgroup_alpha_tag={"x": 1}), "bad_field"),
+        ("call_start.json", lambda p: p.update(timestamp="yesterday"), "bad_field"),
+        ("calls_active.json", lambda p: p.pop("calls"), "missing_field"),
+        ("calls_active.json", lambda p: p.update(calls={"a": 1}), "bad_field"),
+        ("calls_active.json", lambda p: p.update(calls=[1]), "bad_field"),
+        ("rates.json", lambda p: p["rates"][1].pop("sys_name"), "missing_field"),
+        ("systems.json", lambda p: p.update(systems=None), "missing_field"),
+        ("recorders.json", lambda p: p["recorders"][0].pop("rec_num"), "missing_field"),
+        ("recorder.json", lambda p: p.pop("recorder"), "missing_field"),
+        ("audio.json", lambda p: p["call"].pop("metadata"), "missing_field"),
+        ("audio.json", lambda p: p["call"]["metadata"].pop("short_name"), "missing_field"),
+        ("audio.json", lambda p: p["call"]["metadata"].update(freqList=5), "bad_field"),
+        ("audio.json", lambda p: p["call"]["metadata"].update(srcList=[None]), "bad_field"),
+        ("unit_on.json", lambda p: p["on"].pop("unit"), "missing_field"),
+        ("unit_on.json", lambda p: p.update(on="x"), "bad_field"),
+        ("plugin_status.json", lambda p: p.pop("status"), "missing_field"),
+        ("console.json", lambda p: p.pop("console"), "missing_field"),
+        ("trunking_message.json", lambda p: p.pop("message"), "missing_field"),
+        ("config.json", lambda p: p["config"].update(sources=3), "bad_field"),
+    ],
+)
 def test_structural_errors(name: str, mutate: Any, kind: str) -> None:
     payload = json.loads(json.dumps(PAYLOADS[name]))
     mutate(payload)
@@ -117,10 +138,10 @@ def test_unit_without_system_anywhere() -> None:
 # ---------------------------------------------------------------- property tests
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
-    | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 TYPES = st.sampled_from(sorted(MESSAGE_TYPES) + ["bogus"])
@@ -131,8 +152,13 @@ def _check(topic: str, payload: bytes | str) -> None:
     try:
         records = normalise(topic, payload)
     except NormaliseError as exc:
-        assert exc.kind in ("invalid_json", "not_object", "unknown_type", "bad_field",
-                            "missing_field")
+        assert exc.kind in (
+            "invalid_json",
+            "not_object",
+            "unknown_type",
+            "bad_field",
+            "missing_field",
+        )
     else:
         assert isinstance(records, list)
 
@@ -150,11 +176,31 @@ def test_random_json_only_raises_normalise_error(topic: str, value: Any) -> None
 
 
 @settings(max_examples=500)
-@given(TOPIC, TYPES, JSON, st.sampled_from(["call", "calls", "rates", "systems", "system",
-                                            "recorders", "recorder", "config", "console",
-                                            "message", "on", "end", "status"]))
-def test_random_bodies_only_raise_normalise_error(topic: str, msg_type: str, body: Any,
-                                                  key: str) -> None:
+@given(
+    TOPIC,
+    TYPES,
+    JSON,
+    st.sampled_from(
+        [
+            "call",
+            "calls",
+            "rates",
+            "systems",
+            "system",
+            "recorders",
+            "recorder",
+            "config",
+            "console",
+            "message",
+            "on",
+            "end",
+            "status",
+        ]
+    ),
+)
+def test_random_bodies_only_raise_normalise_error(
+    topic: str, msg_type: str, body: Any, key: str
+) -> None:
     _check(topic, json.dumps({"type": msg_type, key: body, "timestamp": 1}))
 
 
@@ -171,8 +217,9 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 @settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(TOPICS)), st.data(), JSON)
-def test_mutated_fixtures_only_raise_normalise_error(name: str, data: st.DataObject,
-                                                     value: Any) -> None:
+def test_mutated_fixtures_only_raise_normalise_error(
+    name: str, data: st.DataObject, value: Any
+) -> None:
     payload = json.loads(json.dumps(PAYLOADS[name]))
     path = data.draw(st.sampled_from(_paths(payload)[1:]))
     target = payload

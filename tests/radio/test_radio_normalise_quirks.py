@@ -33,6 +33,7 @@ def one(topic: str, payload: Any) -> Any:
 
 # ---------------------------------------------------------------- audio
 
+
 def test_audio_undecodable_base64_still_gives_a_record() -> None:
     rec = one("feeds/audio", raw("audio.json"))
     assert rec.wav is None and rec.m4a is None and rec.audio is None
@@ -46,17 +47,23 @@ def test_audio_undecodable_base64_still_gives_a_record() -> None:
 def test_audio_metadata_values() -> None:
     rec = one("feeds/audio", raw("audio.json"))
     assert (rec.talkgroup, rec.talkgroup_alpha_tag, rec.talkgroup_tag) == (
-        300, "Chem Law Disp", "Law Dispatch")
-    assert (rec.talkgroup_group, rec.talkgroup_description) == (
-        "Law", "Chemung CW Police Dispatch")
+        300,
+        "Chem Law Disp",
+        "Law Dispatch",
+    )
+    assert (rec.talkgroup_group, rec.talkgroup_description) == ("Law", "Chemung CW Police Dispatch")
     assert (rec.freq, rec.freq_error, rec.signal, rec.noise) == (154875000, -342, -23.0, -50.0)
     assert (rec.start_time, rec.stop_time, rec.length) == (1713207802.0, 1713207845.0, 33.0)
     assert rec.emergency is False and rec.encrypted is False and rec.phase2_tdma is False
     assert (rec.source_num, rec.recorder_num, rec.audio_type) == (0, 14, "digital")
     assert [(f.freq, f.pos, f.length, f.error_count, f.spike_count) for f in rec.freq_list] == [
-        (154875000, 0.0, 3.24, 50, 3), (154875000, 3.24, 0.9, 0, 0)]
+        (154875000, 0.0, 3.24, 50, 3),
+        (154875000, 3.24, 0.9, 0, 0),
+    ]
     assert [(s.src, s.time, s.pos, s.emergency) for s in rec.src_list] == [
-        (104, 1713207802.0, 0.0, False), (139, 1713207806.0, 3.24, False)]
+        (104, 1713207802.0, 0.0, False),
+        (139, 1713207806.0, 3.24, False),
+    ]
     assert rec.timestamp == 1713208679.0
     assert "audio_wav_base64" not in rec.metadata and rec.metadata["call_length"] == 33
 
@@ -157,8 +164,11 @@ def test_unit_messages_are_read_from_the_nested_key(name: str) -> None:
     body = payload[payload["type"]]
     assert isinstance(rec, UnitEventRecord)
     assert rec.event_type == payload["type"]
-    assert (rec.sys_name, rec.sys_num, rec.unit) == (body["sys_name"], body["sys_num"],
-                                                    body["unit"])
+    assert (rec.sys_name, rec.sys_num, rec.unit) == (
+        body["sys_name"],
+        body["sys_num"],
+        body["unit"],
+    )
     assert rec.unit_alpha_tag == body["unit_alpha_tag"]
     assert rec.talkgroup == body.get("talkgroup")  # None where the message has none
     assert rec.talkgroup_alpha_tag == body.get("talkgroup_alpha_tag", "")
@@ -166,8 +176,9 @@ def test_unit_messages_are_read_from_the_nested_key(name: str) -> None:
     assert rec.raw == body
 
 
-@pytest.mark.parametrize("name", ["unit_on.json", "unit_off.json", "unit_ackresp.json",
-                                  "unit_data.json"])
+@pytest.mark.parametrize(
+    "name", ["unit_on.json", "unit_off.json", "unit_ackresp.json", "unit_data.json"]
+)
 def test_unit_messages_without_talkgroup(name: str) -> None:
     assert one("units/p25trunk/x", obj(name)).talkgroup is None
 
@@ -182,7 +193,11 @@ def test_unit_call_string_timestamp_equals_int_timestamp() -> None:
     number = one("units/p25trunk/call", raw("extra/unit_call_int_timestamp.json"))
     assert text == number and text.timestamp == 1686700985.0
     assert (text.call_num, text.freq, text.start_time, text.encrypted) == (
-        51869, 770581250, 1686700982.0, False)
+        51869,
+        770581250,
+        1686700982.0,
+        False,
+    )
     assert text.emergency is None  # not sent
 
 
@@ -214,12 +229,20 @@ def test_unit_type_from_topic_when_payload_has_none() -> None:
 
 # ---------------------------------------------------------------- others
 
+
 def test_trunking_message() -> None:
     rec = one("messages/p25trunk/message", raw("trunking_message.json"))
     assert (rec.sys_num, rec.sys_name, rec.trunk_msg, rec.trunk_msg_type) == (
-        3, "p25trunk", 3, "CONTROL_CHANNEL")
+        3,
+        "p25trunk",
+        3,
+        "CONTROL_CHANNEL",
+    )
     assert (rec.opcode, rec.opcode_type, rec.opcode_desc) == (
-        "39", "SCCB", "Secondary Control Channel Broadcast")
+        "39",
+        "SCCB",
+        "Secondary Control Channel Broadcast",
+    )
     assert rec.meta == "tsbk39 secondary cc: rfid .... " and rec.timestamp == 1686712507.0
 
 
@@ -229,10 +252,20 @@ def test_console_line() -> None:
     assert rec.message.startswith("[sname]") and rec.timestamp == 1691424426.0
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (1686700985, 1686700985.0), ("1686700985", 1686700985.0), (1686700985123, 1686700985.123),
-    ("1686700985123", 1686700985.123), (1686700985.5, 1686700985.5), (100000000000, 1e11),
-    (100000000001, 100000000.001), (None, None), (" 17 ", 17.0)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1686700985, 1686700985.0),
+        ("1686700985", 1686700985.0),
+        (1686700985123, 1686700985.123),
+        ("1686700985123", 1686700985.123),
+        (1686700985.5, 1686700985.5),
+        (100000000000, 1e11),
+        (100000000001, 100000000.001),
+        (None, None),
+        (" 17 ", 17.0),
+    ],
+)
 def test_timestamps_seconds_or_milliseconds(value: Any, expected: float | None) -> None:
     payload = obj("unit_on.json")
     payload["timestamp"] = value
@@ -249,18 +282,19 @@ def test_call_times_in_milliseconds() -> None:
 
 @pytest.mark.parametrize("payload", [b"", b"   ", "", "\n"])
 def test_empty_payload_is_skipped(payload: bytes | str) -> None:
-    assert normalise("feeds/config", payload) == [Skipped(topic="feeds/config",
-                                                          reason="empty payload")]
+    assert normalise("feeds/config", payload) == [
+        Skipped(topic="feeds/config", reason="empty payload")
+    ]
 
 
 def test_utf8_bom_is_accepted() -> None:
     assert normalise("feeds/system", b"\xef\xbb\xbf" + raw("system.json")) == normalise(
-        "feeds/system", raw("system.json"))
+        "feeds/system", raw("system.json")
+    )
 
 
 def test_lenient_numbers_and_flags() -> None:
     payload = obj("call_start.json")
     payload["call"].update(talkgroup="3029", freq=770331250.0, encrypted=1, emergency="false")
     rec = one("feeds/call_start", payload)
-    assert (rec.talkgroup, rec.freq, rec.encrypted, rec.emergency) == (
-        3029, 770331250, True, False)
+    assert (rec.talkgroup, rec.freq, rec.encrypted, rec.emergency) == (3029, 770331250, True, False)

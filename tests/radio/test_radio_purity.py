@@ -12,13 +12,50 @@ import pytest
 import listenpost.radio
 
 RADIO = Path(listenpost.radio.__file__).resolve().parent
-PURE = ["records", "site_records", "_fields", "_parse_calls", "normalise", "channels",
-        "session", "events"]
-FORBIDDEN = {"asyncio", "sqlalchemy", "fastapi", "starlette", "aiomqtt", "websockets",
-             "paho", "uvicorn", "aiosqlite", "asyncpg", "anyio", "trio", "httpx", "socket",
-             "threading", "time", "datetime", "random", "os", "orjson"}
-ALLOWED = {"__future__", "base64", "binascii", "collections", "dataclasses", "json", "math",
-           "re", "types", "typing"}
+PURE = [
+    "records",
+    "site_records",
+    "_fields",
+    "_parse_calls",
+    "normalise",
+    "channels",
+    "session",
+    "events",
+]
+FORBIDDEN = {
+    "asyncio",
+    "sqlalchemy",
+    "fastapi",
+    "starlette",
+    "aiomqtt",
+    "websockets",
+    "paho",
+    "uvicorn",
+    "aiosqlite",
+    "asyncpg",
+    "anyio",
+    "trio",
+    "httpx",
+    "socket",
+    "threading",
+    "time",
+    "datetime",
+    "random",
+    "os",
+    "orjson",
+}
+ALLOWED = {
+    "__future__",
+    "base64",
+    "binascii",
+    "collections",
+    "dataclasses",
+    "json",
+    "math",
+    "re",
+    "types",
+    "typing",
+}
 
 
 def _imports(module: str) -> set[str]:
@@ -55,8 +92,9 @@ for module in {PURE!r}:
 forbidden = {sorted(FORBIDDEN - {"os", "time", "threading", "socket", "datetime", "random"})!r}
 print(sorted(m for m in sys.modules if m.split(".")[0] in forbidden))
 """
-    out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 

@@ -33,11 +33,21 @@ CALL = {"system": "metro", "talkgroup": 9178, "unit": 123}
 # ---------------------------------------------------------------- §1.8 channel map
 
 
-@pytest.mark.parametrize(("event", "channel"), [
-    ("call_start", "calls"), ("call_end", "calls"), ("call_active", "calls"),
-    ("audio_available", "calls"), ("unit_event", "units"), ("rate_update", "rates"),
-    ("recorder_update", "recorders"), ("transcription_complete", "transcriptions"),
-    ("system_update", "system_update"), ("whatever_new", "whatever_new")])
+@pytest.mark.parametrize(
+    ("event", "channel"),
+    [
+        ("call_start", "calls"),
+        ("call_end", "calls"),
+        ("call_active", "calls"),
+        ("audio_available", "calls"),
+        ("unit_event", "units"),
+        ("rate_update", "rates"),
+        ("recorder_update", "recorders"),
+        ("transcription_complete", "transcriptions"),
+        ("system_update", "system_update"),
+        ("whatever_new", "whatever_new"),
+    ],
+)
 def test_channel_map(event: str, channel: str) -> None:
     assert channel_for(event) == channel
     assert session_with(channels=[channel]).wants(event, {})
@@ -49,8 +59,7 @@ def test_channel_map(event: str, channel: str) -> None:
 def test_channel_names_are_not_event_names() -> None:
     assert not session_with(channels=["call_start"]).wants("call_start", {})
     assert not session_with(channels=["systems"]).wants("system_update", {})
-    assert set(CHANNEL_MAP.values()) == {"calls", "units", "rates", "recorders",
-                                         "transcriptions"}
+    assert set(CHANNEL_MAP.values()) == {"calls", "units", "rates", "recorders", "transcriptions"}
 
 
 # ---------------------------------------------------------------- §1.7 decision
@@ -95,22 +104,39 @@ DECISIONS: list[tuple[dict[str, Any], str, Any, bool]] = [
     ({"channels": ["calls"], "units": [1]}, "audio_available", {"talkgroup": 5}, True),
     ({"channels": ["recorders"], "units": [1]}, "recorder_update", {"unit_id": 2}, True),
     # categories AND-ed, values OR-ed
-    ({"channels": ["calls"], "systems": ["metro"], "talkgroups": [9178], "units": [123]},
-     "call_start", CALL, True),
-    ({"channels": ["calls"], "systems": ["metro"], "talkgroups": [9178], "units": [7]},
-     "call_start", CALL, False),
-    ({"channels": ["calls"], "systems": ["x"], "talkgroups": [9178], "units": [123]},
-     "call_start", CALL, False),
+    (
+        {"channels": ["calls"], "systems": ["metro"], "talkgroups": [9178], "units": [123]},
+        "call_start",
+        CALL,
+        True,
+    ),
+    (
+        {"channels": ["calls"], "systems": ["metro"], "talkgroups": [9178], "units": [7]},
+        "call_start",
+        CALL,
+        False,
+    ),
+    (
+        {"channels": ["calls"], "systems": ["x"], "talkgroups": [9178], "units": [123]},
+        "call_start",
+        CALL,
+        False,
+    ),
     ({"channels": ["calls"], "talkgroups": [1, 9178, 3]}, "call_start", CALL, True),
     # filters are per connection, not per channel
-    ({"channels": ["calls", "units"], "talkgroups": [5]}, "unit_event",
-     {"system": "m", "talkgroup": 6, "unit": 1}, False),
+    (
+        {"channels": ["calls", "units"], "talkgroups": [5]},
+        "unit_event",
+        {"system": "m", "talkgroup": 6, "unit": 1},
+        False,
+    ),
 ]
 
 
 @pytest.mark.parametrize(("subscription", "event", "data", "expected"), DECISIONS)
-def test_delivery_decision(subscription: dict[str, Any], event: str, data: Any,
-                           expected: bool) -> None:
+def test_delivery_decision(
+    subscription: dict[str, Any], event: str, data: Any, expected: bool
+) -> None:
     session = session_with(**subscription)
     assert session.wants(event, data) is expected
     assert session.filter_key().wants(event, data) is expected
@@ -125,7 +151,8 @@ def test_documented_consequences() -> None:
     assert session_with(channels=["*"], units=[123]).wants("audio_available", audio)
     transcription = {"sysid": "x", "tgid": 1}
     assert session_with(channels=["*"], systems=["a"], talkgroups=[2]).wants(
-        "transcription_complete", transcription)
+        "transcription_complete", transcription
+    )
 
 
 def test_fresh_session_receives_nothing() -> None:
@@ -145,6 +172,7 @@ def test_removing_last_channel_silences_even_with_filters() -> None:
 
 # ---------------------------------------------------------------- union / difference
 
+
 def test_subscribe_is_union_and_unsubscribe_difference() -> None:
     session = Session()
     sub(session, channels=["calls"], systems=["a"], talkgroups=[1], units=[10])
@@ -163,31 +191,54 @@ def test_channels_are_not_validated() -> None:
 
 # ---------------------------------------------------------------- confirmations
 
+
 def test_subscribed_confirmation_shape() -> None:
     session = Session()
     (reply,) = sub(session, channels=["units", "calls"], talkgroups=[])
     assert list(reply) == ["data", "event"] and "timestamp" not in reply
-    assert reply == {"event": "subscribed", "data": {
-        "added": {"action": "subscribe", "channels": ["units", "calls"], "systems": None,
-                  "talkgroups": [], "units": None},
-        "channels": ["calls", "units"], "systems": []}}
-    assert list(reply["data"]["added"]) == ["action", "channels", "systems", "talkgroups",
-                                            "units"]
+    assert reply == {
+        "event": "subscribed",
+        "data": {
+            "added": {
+                "action": "subscribe",
+                "channels": ["units", "calls"],
+                "systems": None,
+                "talkgroups": [],
+                "units": None,
+            },
+            "channels": ["calls", "units"],
+            "systems": [],
+        },
+    }
+    assert list(reply["data"]["added"]) == ["action", "channels", "systems", "talkgroups", "units"]
     assert list(reply["data"]) == ["added", "channels", "systems"]
 
 
 def test_unsubscribed_confirmation_reports_current_state() -> None:
     session = session_with(channels=["calls", "rates"], systems=["a", "b"], talkgroups=[7])
     (reply,) = unsub(session, systems=["a"], units=[3, 3])
-    assert reply == {"event": "unsubscribed", "data": {
-        "removed": {"action": "unsubscribe", "channels": None, "systems": ["a"],
-                    "talkgroups": None, "units": [3, 3]},
-        "channels": ["calls", "rates"], "systems": ["b"]}}
+    assert reply == {
+        "event": "unsubscribed",
+        "data": {
+            "removed": {
+                "action": "unsubscribe",
+                "channels": None,
+                "systems": ["a"],
+                "talkgroups": None,
+                "units": [3, 3],
+            },
+            "channels": ["calls", "rates"],
+            "systems": ["b"],
+        },
+    }
     assert json.loads(json.dumps(reply)) == reply  # JSON-serialisable as is
 
 
 def test_confirmation_for_empty_subscribe() -> None:
     (reply,) = Session().handle_text('{"action":"subscribe"}', NOW)
-    assert reply["data"] == {"added": dict.fromkeys(["action", "channels", "systems",
-                                                     "talkgroups", "units"])
-                             | {"action": "subscribe"}, "channels": [], "systems": []}
+    assert reply["data"] == {
+        "added": dict.fromkeys(["action", "channels", "systems", "talkgroups", "units"])
+        | {"action": "subscribe"},
+        "channels": [],
+        "systems": [],
+    }

@@ -63,8 +63,17 @@ from .model import (
 )
 
 __all__ = [
-    "BaseEvent", "Change", "CompositeJoined", "CompositeOpened", "CompositeRecord", "Engine",
-    "FeedResult", "RuleSpec", "composite_id", "group_key", "parse_group_by",
+    "BaseEvent",
+    "Change",
+    "CompositeJoined",
+    "CompositeOpened",
+    "CompositeRecord",
+    "Engine",
+    "FeedResult",
+    "RuleSpec",
+    "composite_id",
+    "group_key",
+    "parse_group_by",
 ]
 
 

@@ -78,7 +78,11 @@ def _edge_mic_label(edge: str, label: str, mic: str) -> str:
 
 # key shape (index) -> fields after the edge, and the matching fast key builder
 SHAPES: tuple[tuple[str, ...], ...] = (
-    (), ("label_id",), ("mic_id",), ("label_id", "mic_id"), ("mic_id", "label_id"),
+    (),
+    ("label_id",),
+    ("mic_id",),
+    ("label_id", "mic_id"),
+    ("mic_id", "label_id"),
 )
 KEYERS = (_edge, _edge_label, _edge_mic, _edge_label_mic, _edge_mic_label)
 

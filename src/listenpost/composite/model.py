@@ -33,8 +33,11 @@ class RuleSpec:
             raise ValueError(
                 f"rule {self.id}: window_seconds must be > 0, got {self.window_seconds!r}"
             )
-        if isinstance(self.min_events, bool) or not isinstance(self.min_events, int) \
-                or self.min_events < 1:
+        if (
+            isinstance(self.min_events, bool)
+            or not isinstance(self.min_events, int)
+            or self.min_events < 1
+        ):
             raise ValueError(f"rule {self.id}: min_events must be an integer >= 1")
 
 

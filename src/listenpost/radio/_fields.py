@@ -24,8 +24,9 @@ SENTINEL_DB = 900.0  # |signal| or |noise| at/above this is trunk-recorder's "un
 class NormaliseError(ValueError):
     """A payload that cannot be normalised; log it, count it by ``kind`` and go on."""
 
-    def __init__(self, kind: ErrorKind, message: str, *, topic: str = "",
-                 msg_type: str | None = None) -> None:
+    def __init__(
+        self, kind: ErrorKind, message: str, *, topic: str = "", msg_type: str | None = None
+    ) -> None:
         super().__init__(message)
         self.kind: ErrorKind = kind
         self.message = message

@@ -31,17 +31,31 @@ def _basename(name: str | None) -> str | None:
 
 
 def _freq_list(f: Fields) -> tuple[FreqEntry, ...]:
-    return tuple(FreqEntry(freq=e.num("freq"), time=e.time("time"), pos=e.real("pos"),
-                           length=e.real("len"), error_count=e.num("error_count"),
-                           spike_count=e.num("spike_count"))
-                 for e in f.objs("freqList"))
+    return tuple(
+        FreqEntry(
+            freq=e.num("freq"),
+            time=e.time("time"),
+            pos=e.real("pos"),
+            length=e.real("len"),
+            error_count=e.num("error_count"),
+            spike_count=e.num("spike_count"),
+        )
+        for e in f.objs("freqList")
+    )
 
 
 def _src_list(f: Fields) -> tuple[SrcEntry, ...]:
-    return tuple(SrcEntry(src=e.num("src"), time=e.time("time"), pos=e.real("pos"),
-                          emergency=e.flag("emergency"), signal_system=e.text("signal_system"),
-                          tag=e.text("tag"))
-                 for e in f.objs("srcList"))
+    return tuple(
+        SrcEntry(
+            src=e.num("src"),
+            time=e.time("time"),
+            pos=e.real("pos"),
+            emergency=e.flag("emergency"),
+            signal_system=e.text("signal_system"),
+            tag=e.text("tag"),
+        )
+        for e in f.objs("srcList")
+    )
 
 
 def _call(f: Fields, kind: CallKind, ctx: Ctx) -> CallRecord:
@@ -52,28 +66,53 @@ def _call(f: Fields, kind: CallKind, ctx: Ctx) -> CallRecord:
         start_time = float(match.group(1))
     phase2 = f.opt_flag("phase2_tdma")
     return CallRecord(
-        kind=kind, instance_id=ctx.instance_id, timestamp=ctx.timestamp,
-        tr_call_id=tr_call_id, call_num=f.num("call_num"), sys_num=f.num("sys_num"),
-        sys_name=f.req_text("sys_name"), talkgroup=f.req_num("talkgroup"),
+        kind=kind,
+        instance_id=ctx.instance_id,
+        timestamp=ctx.timestamp,
+        tr_call_id=tr_call_id,
+        call_num=f.num("call_num"),
+        sys_num=f.num("sys_num"),
+        sys_name=f.req_text("sys_name"),
+        talkgroup=f.req_num("talkgroup"),
         talkgroup_alpha_tag=f.text("talkgroup_alpha_tag"),
-        talkgroup_tag=f.text("talkgroup_tag"), talkgroup_group=f.text("talkgroup_group"),
+        talkgroup_tag=f.text("talkgroup_tag"),
+        talkgroup_group=f.text("talkgroup_group"),
         talkgroup_description=f.text("talkgroup_description"),
-        talkgroup_patches=f.text("talkgroup_patches"), freq=f.num("freq"),
-        freq_error=f.num("freq_error"), unit=f.num("unit"),
-        unit_alpha_tag=f.text("unit_alpha_tag"), start_time=start_time,
-        stop_time=f.time("stop_time"), process_call_time=f.time("process_call_time"),
-        length=f.real("length"), elapsed=f.real("elapsed"), call_state=f.num("call_state"),
-        call_state_type=f.text("call_state_type"), mon_state=f.num("mon_state"),
-        mon_state_type=f.text("mon_state_type"), audio_type=f.text("audio_type"),
+        talkgroup_patches=f.text("talkgroup_patches"),
+        freq=f.num("freq"),
+        freq_error=f.num("freq_error"),
+        unit=f.num("unit"),
+        unit_alpha_tag=f.text("unit_alpha_tag"),
+        start_time=start_time,
+        stop_time=f.time("stop_time"),
+        process_call_time=f.time("process_call_time"),
+        length=f.real("length"),
+        elapsed=f.real("elapsed"),
+        call_state=f.num("call_state"),
+        call_state_type=f.text("call_state_type"),
+        mon_state=f.num("mon_state"),
+        mon_state_type=f.text("mon_state_type"),
+        audio_type=f.text("audio_type"),
         phase2_tdma=f.flag("phase2") if phase2 is None else phase2,
-        tdma_slot=f.num("tdma_slot"), analog=f.flag("analog"),
-        conventional=f.flag("conventional"), encrypted=f.flag("encrypted"),
-        emergency=f.flag("emergency"), rec_num=f.num("rec_num"), src_num=f.num("src_num"),
-        rec_state=f.num("rec_state"), rec_state_type=f.text("rec_state_type"),
-        signal=f.db("signal"), noise=f.db("noise"), error_count=f.num("error_count"),
-        spike_count=f.num("spike_count"), retry_attempt=f.num("retry_attempt"),
-        call_filename=f.opt_text("call_filename"), freq_list=_freq_list(f),
-        src_list=_src_list(f), raw=f.d)
+        tdma_slot=f.num("tdma_slot"),
+        analog=f.flag("analog"),
+        conventional=f.flag("conventional"),
+        encrypted=f.flag("encrypted"),
+        emergency=f.flag("emergency"),
+        rec_num=f.num("rec_num"),
+        src_num=f.num("src_num"),
+        rec_state=f.num("rec_state"),
+        rec_state_type=f.text("rec_state_type"),
+        signal=f.db("signal"),
+        noise=f.db("noise"),
+        error_count=f.num("error_count"),
+        spike_count=f.num("spike_count"),
+        retry_attempt=f.num("retry_attempt"),
+        call_filename=f.opt_text("call_filename"),
+        freq_list=_freq_list(f),
+        src_list=_src_list(f),
+        raw=f.d,
+    )
 
 
 def parse_call_start(top: Fields, ctx: Ctx) -> list[Record]:
@@ -112,50 +151,95 @@ def parse_audio(top: Fields, ctx: Ctx) -> list[Record]:
         alpha, tag = md.text("talkgroup_tag"), md.text("talkgroup_group_tag")
     call_filename = md.opt_text("call_filename")
     phase2 = md.opt_flag("phase2_tdma")
-    return [AudioRecord(
-        instance_id=ctx.instance_id, timestamp=ctx.timestamp,
-        sys_name=md.req_text("short_name", md.opt_text("sys_name")),
-        talkgroup=md.req_num("talkgroup"), talkgroup_alpha_tag=alpha, talkgroup_tag=tag,
-        talkgroup_group=md.text("talkgroup_group"),
-        talkgroup_description=md.text("talkgroup_description"), freq=md.num("freq"),
-        freq_error=md.num("freq_error"), signal=md.db("signal"), noise=md.db("noise"),
-        source_num=md.num("source_num"), recorder_num=md.num("recorder_num"),
-        tdma_slot=md.num("tdma_slot"),
-        phase2_tdma=md.flag("phase2") if phase2 is None else phase2,
-        start_time=md.time("start_time"), stop_time=md.time("stop_time"),
-        length=md.real("call_length"), emergency=md.flag("emergency"),
-        encrypted=md.flag("encrypted"), priority=md.num("priority"), mode=md.num("mode"),
-        duplex=md.num("duplex"), audio_type=md.text("audio_type"),
-        filename=_basename(md.opt_text("filename") or call_filename),
-        call_filename=call_filename, freq_list=_freq_list(md), src_list=_src_list(md),
-        wav=wav, m4a=m4a, decode_error="; ".join(errors) or None, metadata=md.d)]
+    return [
+        AudioRecord(
+            instance_id=ctx.instance_id,
+            timestamp=ctx.timestamp,
+            sys_name=md.req_text("short_name", md.opt_text("sys_name")),
+            talkgroup=md.req_num("talkgroup"),
+            talkgroup_alpha_tag=alpha,
+            talkgroup_tag=tag,
+            talkgroup_group=md.text("talkgroup_group"),
+            talkgroup_description=md.text("talkgroup_description"),
+            freq=md.num("freq"),
+            freq_error=md.num("freq_error"),
+            signal=md.db("signal"),
+            noise=md.db("noise"),
+            source_num=md.num("source_num"),
+            recorder_num=md.num("recorder_num"),
+            tdma_slot=md.num("tdma_slot"),
+            phase2_tdma=md.flag("phase2") if phase2 is None else phase2,
+            start_time=md.time("start_time"),
+            stop_time=md.time("stop_time"),
+            length=md.real("call_length"),
+            emergency=md.flag("emergency"),
+            encrypted=md.flag("encrypted"),
+            priority=md.num("priority"),
+            mode=md.num("mode"),
+            duplex=md.num("duplex"),
+            audio_type=md.text("audio_type"),
+            filename=_basename(md.opt_text("filename") or call_filename),
+            call_filename=call_filename,
+            freq_list=_freq_list(md),
+            src_list=_src_list(md),
+            wav=wav,
+            m4a=m4a,
+            decode_error="; ".join(errors) or None,
+            metadata=md.d,
+        )
+    ]
 
 
 def parse_unit(top: Fields, ctx: Ctx) -> list[Record]:
     # Real payloads nest the fields under the type's key; tolerate v0's flat shape too.
     f = top.obj(ctx.msg_type) or Fields(top.d, ctx.msg_type)
     sys_name = f.opt_text("sys_name") or f.opt_text("short_name") or topic_system(ctx)
-    return [UnitEventRecord(
-        event_type=ctx.msg_type, instance_id=ctx.instance_id, timestamp=ctx.timestamp,
-        sys_num=f.num("sys_num"), sys_name=f.req_text("sys_name", sys_name),
-        unit=f.req_num("unit"), unit_alpha_tag=f.text("unit_alpha_tag"),
-        talkgroup=f.num("talkgroup"), talkgroup_alpha_tag=f.text("talkgroup_alpha_tag"),
-        talkgroup_tag=f.text("talkgroup_tag"), talkgroup_group=f.text("talkgroup_group"),
-        talkgroup_description=f.text("talkgroup_description"),
-        talkgroup_patches=f.text("talkgroup_patches"), call_num=f.num("call_num"),
-        freq=f.num("freq"), start_time=f.time("start_time"), stop_time=f.time("stop_time"),
-        length=f.real("length"), position=f.real("position"),
-        emergency=f.opt_flag("emergency"), encrypted=f.opt_flag("encrypted"),
-        error_count=f.num("error_count"), spike_count=f.num("spike_count"),
-        sample_count=f.num("sample_count"),
-        transmission_filename=f.opt_text("transmission_filename"), raw=f.d)]
+    return [
+        UnitEventRecord(
+            event_type=ctx.msg_type,
+            instance_id=ctx.instance_id,
+            timestamp=ctx.timestamp,
+            sys_num=f.num("sys_num"),
+            sys_name=f.req_text("sys_name", sys_name),
+            unit=f.req_num("unit"),
+            unit_alpha_tag=f.text("unit_alpha_tag"),
+            talkgroup=f.num("talkgroup"),
+            talkgroup_alpha_tag=f.text("talkgroup_alpha_tag"),
+            talkgroup_tag=f.text("talkgroup_tag"),
+            talkgroup_group=f.text("talkgroup_group"),
+            talkgroup_description=f.text("talkgroup_description"),
+            talkgroup_patches=f.text("talkgroup_patches"),
+            call_num=f.num("call_num"),
+            freq=f.num("freq"),
+            start_time=f.time("start_time"),
+            stop_time=f.time("stop_time"),
+            length=f.real("length"),
+            position=f.real("position"),
+            emergency=f.opt_flag("emergency"),
+            encrypted=f.opt_flag("encrypted"),
+            error_count=f.num("error_count"),
+            spike_count=f.num("spike_count"),
+            sample_count=f.num("sample_count"),
+            transmission_filename=f.opt_text("transmission_filename"),
+            raw=f.d,
+        )
+    ]
 
 
 def parse_trunk_message(top: Fields, ctx: Ctx) -> list[Record]:
     f = top.req_obj("message")
-    return [TrunkMessage(
-        instance_id=ctx.instance_id, timestamp=ctx.timestamp, sys_num=f.num("sys_num"),
-        sys_name=f.req_text("sys_name", topic_system(ctx)), trunk_msg=f.num("trunk_msg"),
-        trunk_msg_type=f.text("trunk_msg_type"), opcode=f.text("opcode"),
-        opcode_type=f.text("opcode_type"), opcode_desc=f.text("opcode_desc"),
-        meta=f.text("meta"), raw=f.d)]
+    return [
+        TrunkMessage(
+            instance_id=ctx.instance_id,
+            timestamp=ctx.timestamp,
+            sys_num=f.num("sys_num"),
+            sys_name=f.req_text("sys_name", topic_system(ctx)),
+            trunk_msg=f.num("trunk_msg"),
+            trunk_msg_type=f.text("trunk_msg_type"),
+            opcode=f.text("opcode"),
+            opcode_type=f.text("opcode_type"),
+            opcode_desc=f.text("opcode_desc"),
+            meta=f.text("meta"),
+            raw=f.d,
+        )
+    ]

@@ -14,16 +14,18 @@ from typing import Any
 ALL = "*"
 
 #: event type -> channel; any other event type is its own channel (e.g. ``system_update``).
-CHANNEL_MAP: Mapping[str, str] = MappingProxyType({
-    "call_start": "calls",
-    "call_end": "calls",
-    "call_active": "calls",
-    "audio_available": "calls",
-    "unit_event": "units",
-    "rate_update": "rates",
-    "recorder_update": "recorders",
-    "transcription_complete": "transcriptions",
-})
+CHANNEL_MAP: Mapping[str, str] = MappingProxyType(
+    {
+        "call_start": "calls",
+        "call_end": "calls",
+        "call_active": "calls",
+        "audio_available": "calls",
+        "unit_event": "units",
+        "rate_update": "rates",
+        "recorder_update": "recorders",
+        "transcription_complete": "transcriptions",
+    }
+)
 
 
 def channel_for(event_type: str) -> str:
@@ -76,8 +78,14 @@ class FilterKey:
     units: frozenset[int] = frozenset()
 
     def wants(self, event_type: str, data: Any) -> bool:
-        return deliver(event_type, data, channels=self.channels, systems=self.systems,
-                       talkgroups=self.talkgroups, units=self.units)
+        return deliver(
+            event_type,
+            data,
+            channels=self.channels,
+            systems=self.systems,
+            talkgroups=self.talkgroups,
+            units=self.units,
+        )
 
     @property
     def silent(self) -> bool:

@@ -61,99 +61,129 @@ def call_start(call: CallRecord, *, call_id: int, sysid: str) -> Payload:
 
 def call_end(call: CallRecord, *, call_id: int, sysid: str) -> Payload:
     """§2.2, from a ``call_end`` message (``duration`` is the plugin's ``length``)."""
-    return _sorted({
-        **_call_fields(call, call_id, sysid),
-        "duration": _float(call.length),
-        "error_count": call.error_count or 0,
-        "spike_count": call.spike_count or 0,
-    })
+    return _sorted(
+        {
+            **_call_fields(call, call_id, sysid),
+            "duration": _float(call.length),
+            "error_count": call.error_count or 0,
+            "spike_count": call.spike_count or 0,
+        }
+    )
 
 
-def call_end_synthesised(*, call_id: int, talkgroup: int, system: str, sysid: str,
-                         duration: float, encrypted: bool, emergency: bool) -> Payload:
+def call_end_synthesised(
+    *,
+    call_id: int,
+    talkgroup: int,
+    system: str,
+    sysid: str,
+    duration: float,
+    encrypted: bool,
+    emergency: bool,
+) -> Payload:
     """§2.2, for a call missing from 3 ``calls_active`` snapshots (no ``unit`` field)."""
-    return _sorted({
-        "call_id": call_id,
-        "talkgroup": talkgroup,
-        "system": system,
-        "sysid": sysid,
-        "duration": float(duration),
-        "encrypted": encrypted,
-        "emergency": emergency,
-    })
+    return _sorted(
+        {
+            "call_id": call_id,
+            "talkgroup": talkgroup,
+            "system": system,
+            "sysid": sysid,
+            "duration": float(duration),
+            "encrypted": encrypted,
+            "emergency": emergency,
+        }
+    )
 
 
-def audio_available(audio: AudioRecord, *, call_id: int, sysid: str, tr_call_id: str = "",
-                    audio_size: int | None = None) -> Payload:
+def audio_available(
+    audio: AudioRecord,
+    *,
+    call_id: int,
+    sysid: str,
+    tr_call_id: str = "",
+    audio_size: int | None = None,
+) -> Payload:
     """§2.3, after an ``audio`` message is stored (no ``unit`` field).
 
     ``audio_size`` defaults to the size of the audio kept (m4a, else wav).
     """
     if audio_size is None:
         audio_size = len(audio.audio or b"")
-    return _sorted({
-        "call_id": call_id,
-        "tr_call_id": tr_call_id,
-        "talkgroup": audio.talkgroup,
-        "talkgroup_alpha_tag": audio.talkgroup_alpha_tag,
-        "system": audio.sys_name,
-        "sysid": sysid,
-        "audio_size": audio_size,
-        "duration": _float(audio.length),
-        "transmissions": len(audio.src_list),
-        "frequencies": len(audio.freq_list),
-    })
+    return _sorted(
+        {
+            "call_id": call_id,
+            "tr_call_id": tr_call_id,
+            "talkgroup": audio.talkgroup,
+            "talkgroup_alpha_tag": audio.talkgroup_alpha_tag,
+            "system": audio.sys_name,
+            "sysid": sysid,
+            "audio_size": audio_size,
+            "duration": _float(audio.length),
+            "transmissions": len(audio.src_list),
+            "frequencies": len(audio.freq_list),
+        }
+    )
 
 
-def audio_available_external(call: CallRecord, *, call_id: int, sysid: str,
-                             audio_size: int, duration: float | None = None) -> Payload:
+def audio_available_external(
+    call: CallRecord, *, call_id: int, sysid: str, audio_size: int, duration: float | None = None
+) -> Payload:
     """§2.3 "external" audio mode, from ``call_end``: no transmissions/frequencies."""
-    return _sorted({
-        "call_id": call_id,
-        "tr_call_id": call.tr_call_id,
-        "talkgroup": call.talkgroup,
-        "talkgroup_alpha_tag": call.talkgroup_alpha_tag,
-        "system": call.sys_name,
-        "sysid": sysid,
-        "audio_size": audio_size,
-        "duration": _float(call.length if duration is None else duration),
-    })
+    return _sorted(
+        {
+            "call_id": call_id,
+            "tr_call_id": call.tr_call_id,
+            "talkgroup": call.talkgroup,
+            "talkgroup_alpha_tag": call.talkgroup_alpha_tag,
+            "system": call.sys_name,
+            "sysid": sysid,
+            "audio_size": audio_size,
+            "duration": _float(call.length if duration is None else duration),
+        }
+    )
 
 
 def unit_event(unit: UnitEventRecord, *, sysid: str) -> Payload:
     """§2.4; ``talkgroup`` is 0 when the message has none (a real value for filters)."""
-    return _sorted({
-        "unit": unit.unit,
-        "unit_tag": unit.unit_alpha_tag,
-        "event_type": unit.event_type,
-        "talkgroup": unit.talkgroup or 0,
-        "system": unit.sys_name,
-        "sysid": sysid,
-    })
+    return _sorted(
+        {
+            "unit": unit.unit,
+            "unit_tag": unit.unit_alpha_tag,
+            "event_type": unit.event_type,
+            "talkgroup": unit.talkgroup or 0,
+            "system": unit.sys_name,
+            "sysid": sysid,
+        }
+    )
 
 
 def rate_update(rate: RateRecord, *, sysid: str) -> Payload:
     """§2.5, one per ``rates`` entry of a known system."""
-    return _sorted({
-        "system": rate.sys_name,
-        "sysid": sysid,
-        "decode_rate": _float(rate.decode_rate),
-        "max_rate": MAX_RATE,
-        "control_channel": rate.control_channel or 0,
-    })
+    return _sorted(
+        {
+            "system": rate.sys_name,
+            "sysid": sysid,
+            "decode_rate": _float(rate.decode_rate),
+            "max_rate": MAX_RATE,
+            "control_channel": rate.control_channel or 0,
+        }
+    )
 
 
 def system_update(system: SystemInfo) -> Payload:
     """§2.7; ``sysid`` is the effective sysid (short name when the system has none)."""
-    return _sorted({
-        "system": system.sys_name,
-        "system_type": system.system_type,
-        "sysid": system.effective_sysid,
-    })
+    return _sorted(
+        {
+            "system": system.sys_name,
+            "system_type": system.system_type,
+            "sysid": system.effective_sysid,
+        }
+    )
 
 
-def recorder_update(rec: RecorderState, *, recorder_id: int,
-                    active_call: CallRecord | None = None) -> Payload:
+def recorder_update(
+    rec: RecorderState, *, recorder_id: int, active_call: CallRecord | None = None
+) -> Payload:
     """§2.6; ``active_call`` is the in-memory active call on the recorder's frequency,
     found by the caller; only then are ``tgid``/``tg_alpha_tag``/``unit_id``/
     ``unit_alpha_tag`` present."""
@@ -170,10 +200,12 @@ def recorder_update(rec: RecorderState, *, recorder_id: int,
         "squelched": rec.squelched,
     }
     if active_call is not None:
-        data.update({
-            "tgid": active_call.talkgroup,
-            "tg_alpha_tag": active_call.talkgroup_alpha_tag,
-            "unit_id": active_call.unit or 0,
-            "unit_alpha_tag": active_call.unit_alpha_tag,
-        })
+        data.update(
+            {
+                "tgid": active_call.talkgroup,
+                "tg_alpha_tag": active_call.talkgroup_alpha_tag,
+                "unit_id": active_call.unit or 0,
+                "unit_alpha_tag": active_call.unit_alpha_tag,
+            }
+        )
     return _sorted(data)

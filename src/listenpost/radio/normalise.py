@@ -37,9 +37,9 @@ from .records import (
 
 __all__ = ["MESSAGE_TYPES", "UNIT_TYPES", "NormaliseError", "normalise"]
 
-UNIT_TYPES = frozenset({"call", "end", "on", "off", "join", "ackresp", "data", "ans_req",
-                        "location"})
-
+UNIT_TYPES = frozenset(
+    {"call", "end", "on", "off", "join", "ackresp", "data", "ans_req", "location"}
+)
 
 
 _EMPTY = object()
@@ -54,8 +54,9 @@ def _load(topic: str, payload: bytes | str) -> Any:
         try:
             payload = bytes(payload).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise NormaliseError("invalid_json", f"payload is not UTF-8: {exc.reason}",
-                                 topic=topic) from None
+            raise NormaliseError(
+                "invalid_json", f"payload is not UTF-8: {exc.reason}", topic=topic
+            ) from None
     if not payload.strip():
         return _EMPTY
     try:
@@ -65,49 +66,89 @@ def _load(topic: str, payload: bytes | str) -> Any:
 
 
 def _status(top: Fields, ctx: Ctx) -> list[Record]:
-    return [PluginStatus(instance_id=ctx.instance_id, client_id=top.opt_text("client_id"),
-                         status=top.req_text("status"), timestamp=ctx.timestamp)]
+    return [
+        PluginStatus(
+            instance_id=ctx.instance_id,
+            client_id=top.opt_text("client_id"),
+            status=top.req_text("status"),
+            timestamp=ctx.timestamp,
+        )
+    ]
 
 
 def _console(top: Fields, ctx: Ctx) -> list[Record]:
     f = top.req_obj("console")
-    return [ConsoleLine(instance_id=ctx.instance_id, timestamp=ctx.timestamp,
-                        time=f.opt_text("time"), severity=f.text("severity"),
-                        message=f.text("log_msg"))]
+    return [
+        ConsoleLine(
+            instance_id=ctx.instance_id,
+            timestamp=ctx.timestamp,
+            time=f.opt_text("time"),
+            severity=f.text("severity"),
+            message=f.text("log_msg"),
+        )
+    ]
 
 
 def _config(top: Fields, ctx: Ctx) -> list[Record]:
     f = top.req_obj("config")
     sources = tuple(
-        SourceInfo(source_num=s.num("source_num"), center=s.num("center"), rate=s.num("rate"),
-                   min_hz=s.num("min_hz"), max_hz=s.num("max_hz"), error=s.real("error"),
-                   driver=s.text("driver"), device=s.text("device"),
-                   antenna=s.text("antenna"), gain=s.real("gain"),
-                   analog_recorders=s.num("analog_recorders"),
-                   digital_recorders=s.num("digital_recorders"),
-                   debug_recorders=s.num("debug_recorders"),
-                   sigmf_recorders=s.num("sigmf_recorders"))
-        for s in f.objs("sources"))
+        SourceInfo(
+            source_num=s.num("source_num"),
+            center=s.num("center"),
+            rate=s.num("rate"),
+            min_hz=s.num("min_hz"),
+            max_hz=s.num("max_hz"),
+            error=s.real("error"),
+            driver=s.text("driver"),
+            device=s.text("device"),
+            antenna=s.text("antenna"),
+            gain=s.real("gain"),
+            analog_recorders=s.num("analog_recorders"),
+            digital_recorders=s.num("digital_recorders"),
+            debug_recorders=s.num("debug_recorders"),
+            sigmf_recorders=s.num("sigmf_recorders"),
+        )
+        for s in f.objs("sources")
+    )
     systems = tuple(
-        ConfigSystem(sys_num=s.num("sys_num"), sys_name=s.req_text("sys_name"),
-                     system_type=s.text("system_type") or s.text("type"),
-                     talkgroups_file=s.text("talkgroups_file"),
-                     control_channel=s.num("control_channel"), channels=s.ints("channels"))
-        for s in f.objs("systems"))
-    return [ConfigRecord(instance_id=ctx.instance_id or f.opt_text("instance_id"),
-                         timestamp=ctx.timestamp, instance_key=f.text("instance_key"),
-                         capture_dir=f.text("capture_dir"),
-                         upload_server=f.text("upload_server"),
-                         call_timeout=f.real("call_timeout"), sources=sources,
-                         systems=systems, raw=f.d)]
+        ConfigSystem(
+            sys_num=s.num("sys_num"),
+            sys_name=s.req_text("sys_name"),
+            system_type=s.text("system_type") or s.text("type"),
+            talkgroups_file=s.text("talkgroups_file"),
+            control_channel=s.num("control_channel"),
+            channels=s.ints("channels"),
+        )
+        for s in f.objs("systems")
+    )
+    return [
+        ConfigRecord(
+            instance_id=ctx.instance_id or f.opt_text("instance_id"),
+            timestamp=ctx.timestamp,
+            instance_key=f.text("instance_key"),
+            capture_dir=f.text("capture_dir"),
+            upload_server=f.text("upload_server"),
+            call_timeout=f.real("call_timeout"),
+            sources=sources,
+            systems=systems,
+            raw=f.d,
+        )
+    ]
 
 
 def _system_info(f: Fields, ctx: Ctx) -> SystemInfo:
-    return SystemInfo(instance_id=ctx.instance_id, timestamp=ctx.timestamp,
-                      sys_num=f.num("sys_num"), sys_name=f.req_text("sys_name"),
-                      system_type=f.text("type") or f.text("system_type"),
-                      sysid=f.text("sysid"), wacn=f.text("wacn"), nac=f.text("nac"),
-                      rfss=f.num("rfss"), site_id=f.num("site_id"))
+    return SystemInfo(
+        instance_id=ctx.instance_id,
+        timestamp=ctx.timestamp,
+        sys_num=f.num("sys_num"),
+        sys_name=f.req_text("sys_name"),
+        system_type=f.text("type") or f.text("system_type"),
+        sysid=f.text("sysid"),
+        wacn=f.text("wacn"),
+        nac=f.text("nac"),
+        rfss=f.num("rfss"),
+        site_id=f.num("site_id"),
+    )
 
 
 def _systems(top: Fields, ctx: Ctx) -> list[Record]:
@@ -119,22 +160,37 @@ def _system(top: Fields, ctx: Ctx) -> list[Record]:
 
 
 def _rates(top: Fields, ctx: Ctx) -> list[Record]:
-    return [RateRecord(instance_id=ctx.instance_id, timestamp=ctx.timestamp,
-                       sys_num=f.num("sys_num"), sys_name=f.req_text("sys_name"),
-                       decode_rate=f.real("decoderate"),
-                       decode_rate_interval=f.real("decoderate_interval"),
-                       control_channel=f.num("control_channel"))
-            for f in top.objs("rates", required=True)]
+    return [
+        RateRecord(
+            instance_id=ctx.instance_id,
+            timestamp=ctx.timestamp,
+            sys_num=f.num("sys_num"),
+            sys_name=f.req_text("sys_name"),
+            decode_rate=f.real("decoderate"),
+            decode_rate_interval=f.real("decoderate_interval"),
+            control_channel=f.num("control_channel"),
+        )
+        for f in top.objs("rates", required=True)
+    ]
 
 
 def _recorder_state(f: Fields, ctx: Ctx, snapshot: bool) -> RecorderState:
     src_num, rec_num = f.req_num("src_num"), f.req_num("rec_num")
-    return RecorderState(instance_id=ctx.instance_id, timestamp=ctx.timestamp,
-                         snapshot=snapshot, tr_recorder_id=f.text("id", f"{src_num}_{rec_num}"),
-                         src_num=src_num, rec_num=rec_num, rec_type=f.text("type"),
-                         freq=f.num("freq"), duration=f.real("duration"), count=f.num("count"),
-                         rec_state=f.num("rec_state"), rec_state_type=f.text("rec_state_type"),
-                         squelched=f.flag("squelched"))
+    return RecorderState(
+        instance_id=ctx.instance_id,
+        timestamp=ctx.timestamp,
+        snapshot=snapshot,
+        tr_recorder_id=f.text("id", f"{src_num}_{rec_num}"),
+        src_num=src_num,
+        rec_num=rec_num,
+        rec_type=f.text("type"),
+        freq=f.num("freq"),
+        duration=f.real("duration"),
+        count=f.num("count"),
+        rec_state=f.num("rec_state"),
+        rec_state_type=f.text("rec_state_type"),
+        squelched=f.flag("squelched"),
+    )
 
 
 def _recorders(top: Fields, ctx: Ctx) -> list[Record]:
@@ -147,10 +203,19 @@ def _recorder(top: Fields, ctx: Ctx) -> list[Record]:
 
 _Handler = Callable[[Fields, Ctx], list[Record]]
 _HANDLERS: Mapping[str, _Handler] = {
-    "status": _status, "console": _console, "config": _config, "systems": _systems,
-    "system": _system, "rates": _rates, "recorders": _recorders, "recorder": _recorder,
-    "calls_active": parse_calls_active, "call_start": parse_call_start,
-    "call_end": parse_call_end, "audio": parse_audio, "message": parse_trunk_message,
+    "status": _status,
+    "console": _console,
+    "config": _config,
+    "systems": _systems,
+    "system": _system,
+    "rates": _rates,
+    "recorders": _recorders,
+    "recorder": _recorder,
+    "calls_active": parse_calls_active,
+    "call_start": parse_call_start,
+    "call_end": parse_call_end,
+    "audio": parse_audio,
+    "message": parse_trunk_message,
     **{t: parse_unit for t in UNIT_TYPES},
 }
 MESSAGE_TYPES = frozenset(_HANDLERS)
@@ -162,8 +227,9 @@ def _message_type(topic: str, obj: Mapping[str, Any]) -> str:
         if not isinstance(declared, str):
             raise NormaliseError("bad_field", f"type must be a string, got {declared!r:.60}")
         if declared not in _HANDLERS:
-            raise NormaliseError("unknown_type", f"unknown message type {declared!r:.60}",
-                                 msg_type=declared)
+            raise NormaliseError(
+                "unknown_type", f"unknown message type {declared!r:.60}", msg_type=declared
+            )
         return declared
     last = topic.rstrip("/").rsplit("/", 1)[-1]
     if last in _HANDLERS:
@@ -179,8 +245,9 @@ def normalise(topic: str, payload: bytes | str) -> list[Record]:
     if obj is _EMPTY:
         return [Skipped(topic=topic, reason="empty payload")]
     if not isinstance(obj, dict):
-        raise NormaliseError("not_object", f"payload is a JSON {type(obj).__name__}, "
-                             "not an object", topic=topic)
+        raise NormaliseError(
+            "not_object", f"payload is a JSON {type(obj).__name__}, not an object", topic=topic
+        )
     msg_type: str | None = None
     try:
         msg_type = _message_type(topic, obj)

@@ -25,9 +25,24 @@ from .site_records import (
 )
 
 __all__ = [
-    "ActiveCalls", "AudioRecord", "CallKind", "CallRecord", "ConfigRecord", "ConfigSystem",
-    "ConsoleLine", "FreqEntry", "PluginStatus", "RateRecord", "RecorderState", "Record",
-    "Skipped", "SourceInfo", "SrcEntry", "SystemInfo", "TrunkMessage", "UnitEventRecord",
+    "ActiveCalls",
+    "AudioRecord",
+    "CallKind",
+    "CallRecord",
+    "ConfigRecord",
+    "ConfigSystem",
+    "ConsoleLine",
+    "FreqEntry",
+    "PluginStatus",
+    "RateRecord",
+    "RecorderState",
+    "Record",
+    "Skipped",
+    "SourceInfo",
+    "SrcEntry",
+    "SystemInfo",
+    "TrunkMessage",
+    "UnitEventRecord",
     "effective_sysid",
 ]
 

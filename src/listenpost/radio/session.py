@@ -45,8 +45,7 @@ def _field_name(key: str) -> str | None:
     # Go's encoding/json matches keys to fields case-insensitively (Unicode simple
     # folding: "CHANNELS", "Action" and "channel\u017f" (long s) all match).
     for name in FIELDS:
-        if len(key) == len(name) and all(c.casefold() == n for c, n in zip(key, name,
-                                                                            strict=True)):
+        if len(key) == len(name) and all(c.casefold() == n for c, n in zip(key, name, strict=True)):
             return name
     return None
 
@@ -158,8 +157,12 @@ class Session:
     def filter_key(self) -> FilterKey:
         """Hashable snapshot of the subscription (cached until the next change)."""
         if self._key is None:
-            self._key = FilterKey(frozenset(self._channels), frozenset(self._systems),
-                                  frozenset(self._talkgroups), frozenset(self._units))
+            self._key = FilterKey(
+                frozenset(self._channels),
+                frozenset(self._systems),
+                frozenset(self._talkgroups),
+                frozenset(self._units),
+            )
         return self._key
 
     def wants(self, event_type: str, data: Mapping[str, Any] | Any) -> bool:
