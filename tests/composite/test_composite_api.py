@@ -193,3 +193,39 @@ def test_rules_file_loads_at_startup(fresh_server: Server, tmp_path: Path) -> No
         post_event(c, mic["id"], label_id="glass_break")
         found = c.get("/api/v1/composite-events", params={"composite_rule_id": "glass"}).json()
     assert found["results"][0]["group_key"] == f"edge-9:{mic['id']}"
+
+
+def test_composite_refused_by_the_database_is_saved_with_the_next_event(
+    fresh_server: Server,
+) -> None:
+    """The event is stored but its composite's insert fails (a trigger stands in for a
+    database fault): the composite is not lost, it is saved and streamed with the next event."""
+    import sqlite3
+
+    fresh_server.start()
+    db = sqlite3.connect(fresh_server.data_dir / "listenpost.db")
+    token = fresh_server.token()
+    with fresh_server.client(token) as c:
+        mic = make_mic(c, edge_id="edge-01")
+        rule = make_rule(c, window_seconds=600, min_events=2)
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON composite_events "
+            "BEGIN INSERT INTO table_that_is_missing VALUES (1); END"  # an OperationalError
+        )
+        db.commit()
+        first = [post_event(c, mic["id"], label_id="normal_speech_female")["id"] for _ in range(2)]
+        params = {"composite_rule_id": rule["id"]}
+        assert c.get("/api/v1/composite-events", params=params).json()["total_cnt"] == 0
+        db.execute("DROP TRIGGER refuse")
+        db.commit()
+        with connect(
+            f"{fresh_server.ws_base}/api/v1/ws/composite-events?access_token={token}"
+        ) as ws:
+            assert ws.recv(timeout=5) == "hello"
+            third = post_event(c, mic["id"], label_id="normal_speech_female")["id"]
+            streamed = next_json(ws)
+        listed = c.get("/api/v1/composite-events", params=params).json()
+    db.close()
+    assert listed["total_cnt"] == 1
+    assert [e["id"] for e in listed["results"][0]["events"]] == first + [third]
+    assert [e["id"] for e in streamed["events"]] == first + [third]

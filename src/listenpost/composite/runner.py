@@ -44,6 +44,8 @@ class CompositeRunner:
         self.engine = Engine()
         self.rules: dict[str, dict[str, Any]] = {}
         self.lock = asyncio.Lock()
+        # decisions the engine made that the database refused; retried with the next events
+        self.unsaved: list[CompositeOpened | CompositeJoined] = []
 
     async def start(self) -> None:
         async with self.db.connect() as conn:
@@ -86,8 +88,13 @@ class CompositeRunner:
                 changes += result.changes
                 if result.late_rules:
                     COMPOSITE_LATE.inc(result.late_rules)
-            if changes:
-                await self._persist(changes)
+            pending, self.unsaved = self.unsaved + changes, []
+            if pending:
+                try:
+                    await self._persist(pending)
+                except Exception:
+                    self.unsaved = pending
+                    raise
 
     async def _persist(self, changes: list[CompositeOpened | CompositeJoined]) -> None:
         now = now_us()
