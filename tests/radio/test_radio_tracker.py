@@ -52,3 +52,17 @@ def test_call_end_removes_and_frequency_lookup() -> None:
     assert tracker.on_freq(call.freq) == call and tracker.on_freq(1) is None
     assert tracker.end(call) is not None and tracker.on_freq(call.freq) is None
     assert json.loads((FIXTURES / "calls_active.json").read_text())["type"] == "calls_active"
+
+
+def test_a_snapshot_rolled_back_is_applied_once_on_retry() -> None:
+    """A snapshot whose storing failed is retried: rolling back keeps the third miss, so the
+    call still ends (and gets its synthesised call_end) on the retry."""
+    tracker, call = ActiveCalls(), snapshot_call()
+    tracker.start(call, 7)
+    tracker.snapshot([])
+    tracker.snapshot([])
+    saved = tracker.save()
+    assert [e.call_id for e in tracker.snapshot([])[1]] == [7]  # ...then the store fails
+    tracker.load(saved)
+    assert [e.call_id for e in tracker.snapshot([])[1]] == [7]
+    assert tracker.live == {}

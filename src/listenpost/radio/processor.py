@@ -95,10 +95,14 @@ class RadioProcessor:
         with backoff, so the MQTT message stays unacknowledged and nothing is lost."""
         delay = 0.5
         while True:
+            # in-memory state a handler changes is rolled back with its transaction
+            saved = (self.active.save(), dict(self._recorders))
             try:
                 async with self.db.begin() as conn:
                     return await handler(conn, record)
             except Exception as exc:
+                self.active.load(saved[0])
+                self._recorders = saved[1]
                 if await self._database_up():
                     RADIO_ERRORS.labels("store_error").inc()
                     log.exception("could not store %s from %s", type(record).__name__, topic)

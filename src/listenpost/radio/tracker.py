@@ -53,6 +53,13 @@ class ActiveCalls:
                     ended.append(self.live.pop(key))
         return new, ended
 
+    def save(self) -> dict[Key, Live]:
+        """A copy of the state, to roll back to when storing what a message changed fails."""
+        return {k: Live(v.call, v.call_id, v.missed) for k, v in self.live.items()}
+
+    def load(self, saved: dict[Key, Live]) -> None:
+        self.live = saved
+
     def on_freq(self, freq: int | None) -> CallRecord | None:
         """The live call on a frequency (to annotate recorder updates)."""
         if not freq:
