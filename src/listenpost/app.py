@@ -23,6 +23,7 @@ from .radio import api as radio_api
 from .radio import ws as radio_ws
 from .sound import api as sound_api
 from .sound import live as sound_live
+from .store.db import database_answers
 
 log = logging.getLogger("listenpost")
 
@@ -69,7 +70,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/health", tags=["ops"], summary="Liveness (no auth)")
     async def health() -> dict[str, Any]:
-        body: dict[str, Any] = {"status": "ok", "version": __version__}
+        """Always 200 while the process serves (a liveness probe must not restart a node for a
+        database outage); `status` is "degraded" and `database` "unavailable" meanwhile."""
+        database = "ok" if await database_answers(node.engine) else "unavailable"
+        status = "ok" if database == "ok" else "degraded"
+        body: dict[str, Any] = {"status": status, "version": __version__, "database": database}
         if node.mqtt is not None:
             body["mqtt"] = "connected" if node.mqtt.connected.is_set() else "disconnected"
         return body

@@ -24,10 +24,14 @@ def test_database_outage_is_503_then_recovers(tmp_path: Path) -> None:
                 assert r.status_code == 503
                 assert "database unavailable" in r.json()["detail"]["message"]
                 assert r.headers["retry-after"] == "1"
-                assert httpx.get(srv.base + "/health").status_code == 200
+                health = httpx.get(srv.base + "/health")
+                assert health.status_code == 200  # alive: a liveness probe must not kill it
+                assert health.json()["status"] == "degraded"
+                assert health.json()["database"] == "unavailable"
             finally:
                 pg_unblock(url)
             assert c.post("/api/v1/events", json=event).status_code == 201
+            assert httpx.get(srv.base + "/health").json()["database"] == "ok"
             assert c.get("/api/v1/events").json()["total_cnt"] == 1  # the refused one is absent
     finally:
         srv.stop()

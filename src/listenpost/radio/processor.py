@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..bus.base import Bus
 from ..metrics import RADIO_ERRORS, RADIO_MESSAGES
 from ..store import radio as q
 from ..store import radio_tables as rt
+from ..store.db import database_answers
 from . import events as ev
 from .normalise import NormaliseError, normalise
 from .records import (
@@ -103,7 +103,7 @@ class RadioProcessor:
             except Exception as exc:
                 self.active.load(saved[0])
                 self._recorders = saved[1]
-                if await self._database_up():
+                if await database_answers(self.db):
                     RADIO_ERRORS.labels("store_error").inc()
                     log.exception("could not store %s from %s", type(record).__name__, topic)
                     return []
@@ -117,14 +117,6 @@ class RadioProcessor:
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
-
-    async def _database_up(self) -> bool:
-        try:
-            async with self.db.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception:
-            return False
-        return True
 
     async def _ensure_system(
         self, conn: AsyncConnection, name: str, instance: str | None, sys_num: int | None

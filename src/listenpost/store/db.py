@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
@@ -32,3 +33,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+async def database_answers(engine: AsyncEngine, timeout: float = 2.0) -> bool:
+    """Whether `SELECT 1` succeeds within `timeout` seconds."""
+
+    async def probe() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.wait_for(probe(), timeout)
+    except Exception:
+        return False
+    return True
