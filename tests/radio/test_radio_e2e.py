@@ -66,6 +66,28 @@ def drain(ws: ClientConnection, quiet: float = 1.5) -> list[dict[str, Any]]:
             return frames
 
 
+def unit_on_messages(prefix: str, units: list[int]) -> list[tuple[str, bytes]]:
+    """One fixture `on` message per unit id."""
+    template = json.loads((FIXTURES / "unit_on.json").read_text())
+    out = []
+    for unit in units:
+        template["on"]["unit"] = unit
+        out.append((f"{prefix}/units/p25trunk/on", json.dumps(template).encode()))
+    return out
+
+
+def stored_units(c: httpx.Client, **params: Any) -> set[int]:
+    """Every stored unit id, across all pages."""
+    found: set[int] = set()
+    page = 1
+    while True:
+        got = c.get("/api/v1/units", params={"size": 100, "page": page, **params}).json()
+        found |= {u["unit_id"] for u in got["results"]}
+        if page >= got["max_page"]:
+            return found
+        page += 1
+
+
 SUBS: list[dict[str, Any] | None] = [
     {"channels": ["*"]},
     {"channels": ["calls"], "talkgroups": [3029]},
@@ -248,12 +270,8 @@ def test_messages_published_while_down_are_stored_after_restart(radio: RadioServ
     publish(batch)
     radio.start()
     with radio.client() as c:
-
-        def stored() -> bool:
-            page = c.get("/api/v1/units", params={"size": 100, "sysid": "p25trunk"}).json()
-            return {u["unit_id"] for u in page["results"]} >= {700000 + i for i in range(25)}
-
-        wait_for(stored)
+        wanted = {700000 + i for i in range(25)}
+        wait_for(lambda: stored_units(c, sysid="p25trunk") >= wanted)
 
 
 def test_replay_command_publishes_fixtures(tmp_path: Path) -> None:
@@ -319,34 +337,19 @@ def test_killed_mid_stream_loses_no_message(radio: RadioServer) -> None:
     """A message is acknowledged to the broker only once stored: kill -9 mid-burst and the
     broker redelivers whatever was received but not yet stored."""
     radio.start()
-    template = json.loads((FIXTURES / "unit_on.json").read_text())
     units = [810000 + i for i in range(600)]  # under the broker's default queue of 1000
-    batch = []
-    for unit in units:
-        template["on"]["unit"] = unit
-        batch.append((f"{radio.prefix}/units/p25trunk/on", json.dumps(template).encode()))
-
-    def stored(c: httpx.Client) -> set[int]:
-        found: set[int] = set()
-        for page in range(1, 100):
-            got = c.get("/api/v1/units", params={"size": 100, "page": page}).json()
-            found |= {u["unit_id"] for u in got["results"]}
-            if page >= got["max_page"]:
-                return found
-        return found
-
-    publish(batch)  # the broker now holds the burst; the server works through it
+    publish(unit_on_messages(radio.prefix, units))  # the server works through the burst
     with radio.client() as c:
-        wait_for(lambda: len(stored(c) & set(units)) >= 100)
+        wait_for(lambda: len(stored_units(c) & set(units)) >= 100)
     assert radio.proc is not None
     radio.proc.kill()
     radio.proc.wait()
     radio.start()
     with radio.client() as c:
         try:
-            wait_for(lambda: stored(c) >= set(units), timeout=60)
+            wait_for(lambda: stored_units(c) >= set(units), timeout=60)
         except AssertionError:
-            missing = sorted(set(units) - stored(c))
+            missing = sorted(set(units) - stored_units(c))
             raise AssertionError(f"{len(missing)} missing: {missing[:20]}") from None
 
 
@@ -360,22 +363,12 @@ def test_database_outage_holds_messages_until_it_returns(tmp_path: Path) -> None
     try:
         srv.start()
         pg_block(url)
-        template = json.loads((FIXTURES / "unit_on.json").read_text())
         units = [820000 + i for i in range(30)]
-        batch = []
-        for unit in units:
-            template["on"]["unit"] = unit
-            batch.append((f"{srv.prefix}/units/p25trunk/on", json.dumps(template).encode()))
-        publish(batch)
+        publish(unit_on_messages(srv.prefix, units))
         time.sleep(3)  # the server meets the outage and keeps retrying
         pg_unblock(url)
         with srv.client() as c:
-
-            def stored() -> bool:
-                page = c.get("/api/v1/units", params={"size": 100}).json()
-                return {u["unit_id"] for u in page["results"]} >= set(units)
-
-            wait_for(stored, timeout=60)
+            wait_for(lambda: stored_units(c) >= set(units), timeout=60)
         assert "retrying" in srv.log.read_text()
     finally:
         srv.stop()
