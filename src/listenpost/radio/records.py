@@ -33,6 +33,7 @@ __all__ = [
     "ConfigSystem",
     "ConsoleLine",
     "FreqEntry",
+    "Heartbeat",
     "PluginStatus",
     "RateRecord",
     "RecorderState",
@@ -218,6 +219,7 @@ class UnitEventRecord:
     spike_count: int | None = None
     sample_count: int | None = None
     transmission_filename: str | None = None
+    target_unit: int | None = None  # call_alert: the unit being alerted
     raw: Mapping[str, Any] = _raw()
 
 
@@ -235,6 +237,15 @@ class TrunkMessage:
     opcode_type: str
     opcode_desc: str
     meta: str
+    raw: Mapping[str, Any] = _raw()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Heartbeat:
+    """``<topic>/heartbeat`` (or ``type: "heartbeat"``): plugin liveness, every few seconds."""
+
+    instance_id: str | None
+    timestamp: float | None
     raw: Mapping[str, Any] = _raw()
 
 
@@ -258,5 +269,6 @@ Record = (
     | AudioRecord
     | UnitEventRecord
     | TrunkMessage
+    | Heartbeat
     | Skipped
 )
