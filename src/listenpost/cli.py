@@ -35,6 +35,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="frames buffered per WebSocket client (1024)",
     )
+    serve.add_argument(
+        "--ws-max-subscriptions",
+        dest="ws_max_subscriptions",
+        type=int,
+        help="entries per /api/ws subscription list (1000)",
+    )
+    serve.add_argument(
+        "--ws-send-timeout",
+        dest="ws_send_timeout",
+        type=float,
+        help="seconds an /api/ws client may leave replies unread before it is closed (10)",
+    )
     serve.add_argument("--rate-limit", dest="rate_limit", help="e.g. 10/s,1000/min (off)")
     serve.add_argument("--max-body", dest="max_body", type=int, help="request body bytes")
     serve.add_argument("--rules", dest="rules_file", help="composite rules YAML/TOML file")

@@ -25,6 +25,8 @@ class Settings:
     jwt_secret: str = ""  # empty: generated once and kept in the database
     keepalive: float = 20.0
     client_queue: int = 1024
+    ws_max_subscriptions: int = 1000  # entries per /api/ws subscription list
+    ws_send_timeout: float = 10.0  # seconds an /api/ws client may leave its replies unread
     rate_limit: str = ""  # e.g. "10/s,1000/min"; empty: off
     max_body: int = 4 * 1024 * 1024
     rules_file: str = ""

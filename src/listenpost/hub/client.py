@@ -13,12 +13,25 @@ class FullPolicy(Enum):
     DISCONNECT = "disconnect"  # sound streams: close the client (1013) so it resyncs over REST
 
 
+class Offer(Enum):
+    """What happened to one offered frame; `SHED` is reported once, on the offer that shed."""
+
+    QUEUED = "queued"
+    DROPPED = "dropped"
+    SHED = "shed"
+    GONE = "gone"  # the client was shed earlier; nothing is counted again
+
+
 class Sender(Protocol):
     async def send_text(self, data: str) -> None: ...
 
 
 class Client:
-    """Frames are shared, already-encoded strings; offering never blocks the publisher."""
+    """Frames are shared, already-encoded strings; offering never blocks the publisher.
+
+    Replies to the client's own requests are bounded separately, by the bytes not yet written
+    to its socket: the reader waits for room (the client's own requests are back-pressured),
+    and a client that leaves them unread for too long is shed like a slow one."""
 
     __slots__ = (
         "stream",
@@ -27,6 +40,8 @@ class Client:
         "maxsize",
         "_frames",
         "_ready",
+        "_reply_room",
+        "reply_bytes",
         "shed",
         "overflowed",
         "dropped",
@@ -37,28 +52,52 @@ class Client:
         self.key = key
         self.policy = policy
         self.maxsize = maxsize
-        self._frames: deque[str] = deque()
+        self._frames: deque[tuple[str, bool]] = deque()  # (frame, is a reply)
         self._ready = asyncio.Event()
-        self.shed = asyncio.Event()  # set when the DISCONNECT policy gives up on this client
+        self._reply_room = asyncio.Event()
+        self.reply_bytes = 0  # replies queued or being written
+        self.shed = asyncio.Event()  # set when the server gives up on this client
         self.overflowed = False
         self.dropped = 0
 
-    def offer(self, frame: str, control: bool = False) -> bool:
-        """Queue a frame; False when it was not queued (full queue or client already shed).
-        `control` frames (replies to the client's own requests) are never dropped."""
+    def mark_shed(self) -> bool:
+        """Give up on this client; True only the first time (so it is counted once)."""
         if self.overflowed:
             return False
-        if len(self._frames) >= self.maxsize and not control:
+        self.overflowed = True
+        self.shed.set()
+        return True
+
+    def offer(self, frame: str) -> Offer:
+        """Queue an event frame, applying the policy when the queue is full."""
+        if self.overflowed:
+            return Offer.GONE
+        if len(self._frames) >= self.maxsize:
             self.dropped += 1
-            if self.policy is FullPolicy.DISCONNECT:
-                self.overflowed = True
-                self.shed.set()
+            if self.policy is FullPolicy.DISCONNECT and self.mark_shed():
+                return Offer.SHED
+            return Offer.DROPPED
+        self._frames.append((frame, False))
+        self._ready.set()
+        return Offer.QUEUED
+
+    async def reply(self, frame: str, max_bytes: int, timeout: float) -> bool:
+        """Queue a reply once fewer than `max_bytes` of replies are pending (one reply always
+        fits); False when no room came within `timeout` seconds: the client is not reading."""
+        while self.reply_bytes and self.reply_bytes + len(frame) > max_bytes:
+            self._reply_room.clear()
+            try:
+                await asyncio.wait_for(self._reply_room.wait(), timeout)
+            except TimeoutError:
+                return False
+        if self.overflowed:
             return False
-        self._frames.append(frame)
+        self.reply_bytes += len(frame)
+        self._frames.append((frame, True))
         self._ready.set()
         return True
 
-    async def next_batch(self, timeout: float | None) -> list[str] | None:
+    async def next_batch(self, timeout: float | None) -> list[tuple[str, bool]] | None:
         """Wait for frames; None on timeout (time for a keep-alive)."""
         if not self._frames:
             self._ready.clear()
@@ -78,5 +117,8 @@ class Client:
                 if keepalive is not None:
                     await ws.send_text(keepalive)
                 continue
-            for frame in batch:
+            for frame, is_reply in batch:
                 await ws.send_text(frame)
+                if is_reply:
+                    self.reply_bytes -= len(frame)
+                    self._reply_room.set()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 from ..metrics import BROADCAST, DELIVERED, DROPPED, SLOW_DISCONNECTS, WS_CLIENTS
-from .client import Client, FullPolicy
+from .client import Client, Offer
 
 Match = Callable[[Hashable], bool]
 
@@ -24,6 +24,7 @@ class Hub:
         WS_CLIENTS.labels(client.stream).inc()
 
     def remove(self, client: Client) -> None:
+        """Forget a client (idempotent: shedding and the socket's end both call it)."""
         groups = self._streams.get(client.stream, {})
         members = groups.get(client.key)
         if members and client in members:
@@ -34,9 +35,18 @@ class Hub:
 
     def rekey(self, client: Client, key: Hashable) -> None:
         """Move a client to another filter key (its subscription changed)."""
+        if client.overflowed:
+            client.key = key  # shed: it stays out of the index
+            return
         self.remove(client)
         client.key = key
         self.add(client)
+
+    def shed(self, client: Client) -> None:
+        """Give up on a client that fell behind: counted once, and no longer offered frames."""
+        if client.mark_shed():
+            SLOW_DISCONNECTS.labels(client.stream).inc()
+        self.remove(client)
 
     def count(self, stream: str) -> int:
         return sum(len(m) for m in self._streams.get(stream, {}).values())
@@ -48,16 +58,21 @@ class Hub:
         if not groups:
             return 0
         delivered = dropped = 0
+        shed: list[Client] = []
         for key, members in list(groups.items()):
             if match is not None and not match(key):
                 continue
             for client in members:
-                if client.offer(frame):
+                result = client.offer(frame)
+                if result is Offer.QUEUED:
                     delivered += 1
-                else:
+                elif result is not Offer.GONE:
                     dropped += 1
-                    if client.policy is FullPolicy.DISCONNECT and client.dropped == 1:
-                        SLOW_DISCONNECTS.labels(stream).inc()
+                    if result is Offer.SHED:
+                        shed.append(client)
+        for client in shed:
+            SLOW_DISCONNECTS.labels(stream).inc()
+            self.remove(client)
         if delivered:
             DELIVERED.labels(stream).inc(delivered)
         if dropped:

@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 from .channels import FilterKey
 
 MAX_MESSAGE_BYTES = 512 * 1024  # inbound frames above this close with 1009 (transport's job)
+MAX_ENTRIES = 1000  # default bound on each subscription set and on each list in one message
+MAX_ENTRY_CHARS = 256  # bound on one channel or system name
 FIELDS = ("action", "channels", "systems", "talkgroups", "units")
 ACTIONS = ("subscribe", "unsubscribe")
 _INT64 = (-(2**63), 2**63 - 1)
@@ -58,6 +60,8 @@ def _clean(text: str) -> str:
 def _strings(name: str, value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise RequestError(f"field '{name}' must be an array of strings")
+    if any(len(v) > MAX_ENTRY_CHARS for v in value):
+        raise RequestError(f"field '{name}': names are limited to {MAX_ENTRY_CHARS} characters")
     return [_clean(v) for v in value]
 
 
@@ -74,8 +78,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def parse_request(frame: str | bytes) -> Request:
-    """Decode one client frame; raises :class:`RequestError` with a client-facing message."""
+def parse_request(frame: str | bytes, max_entries: int = MAX_ENTRIES) -> Request:
+    """Decode one client frame; raises :class:`RequestError` with a client-facing message.
+    A list longer than `max_entries` is refused whatever the action, so no reply ever echoes
+    more than that."""
     if isinstance(frame, bytes | bytearray | memoryview):
         frame = bytes(frame).decode("utf-8", "replace")  # Go: bad UTF-8 -> U+FFFD
     try:
@@ -101,6 +107,8 @@ def parse_request(frame: str | bytes) -> Request:
             found[name] = _strings(name, value)
         else:
             found[name] = _ints(name, value)
+        if isinstance(found.get(name), list) and len(found[name]) > max_entries:
+            raise RequestError(f"field '{name}' lists more than {max_entries} entries")
     action = found.pop("action", None)
     if not action:
         raise RequestError("missing action")
@@ -117,12 +125,19 @@ def _change(current: set[_T], values: list[_T] | None, add: bool) -> None:
             current.difference_update(values)
 
 
+def _check_room(name: str, current: set[Any], values: list[Any] | None, limit: int) -> None:
+    if values and len(current.union(values)) > limit:
+        raise RequestError(f"field '{name}': a subscription holds at most {limit} entries")
+
+
 class Session:
-    """Subscription state of one connection: empty (receives nothing) until subscribed."""
+    """Subscription state of one connection: empty (receives nothing) until subscribed.
+    Each set holds at most `max_entries` values, which also bounds every confirmation."""
 
-    __slots__ = ("_channels", "_systems", "_talkgroups", "_units", "_key")
+    __slots__ = ("_channels", "_systems", "_talkgroups", "_units", "_key", "max_entries")
 
-    def __init__(self) -> None:
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
         self._channels: set[str] = set()
         self._systems: set[str] = set()
         self._talkgroups: set[int] = set()
@@ -130,8 +145,13 @@ class Session:
         self._key: FilterKey | None = FilterKey()
 
     def apply(self, request: Request) -> dict[str, Any]:
-        """Apply a parsed request (union / difference) and return its confirmation."""
+        """Apply a parsed request (union / difference) and return its confirmation; raises
+        :class:`RequestError`, changing nothing, when a set would outgrow its bound."""
         subscribe = request.action == "subscribe"
+        if subscribe:
+            for name in FIELDS[1:]:
+                current = getattr(self, f"_{name}")
+                _check_room(name, current, getattr(request, name), self.max_entries)
         _change(self._channels, request.channels, subscribe)
         _change(self._systems, request.systems, subscribe)
         _change(self._talkgroups, request.talkgroups, subscribe)
@@ -149,10 +169,9 @@ class Session:
     def handle_text(self, frame: str | bytes, now: float) -> list[dict[str, Any]]:
         """Handle one client frame; returns the messages to send back (one here)."""
         try:
-            request = parse_request(frame)
+            return [self.apply(parse_request(frame, self.max_entries))]
         except RequestError as exc:
             return [error_event(str(exc), now)]
-        return [self.apply(request)]
 
     def filter_key(self) -> FilterKey:
         """Hashable snapshot of the subscription (cached until the next change)."""

@@ -15,11 +15,15 @@ from starlette.websockets import WebSocketDisconnect
 from ..auth.deps import accept_or_refuse
 from ..hub.client import Client, FullPolicy
 from ..hub.hub import Match
+from ..hub.ws import TOO_SLOW
 from .channels import FilterKey
 from .processor import STREAM
 from .session import Session
 
 router = APIRouter()
+
+#: Replies a client has not yet taken, in bytes, before its next request waits for room.
+MAX_PENDING_REPLY_BYTES = 1024 * 1024
 
 
 def radio_match(payload: bytes) -> Match:
@@ -38,22 +42,30 @@ async def radio_ws(ws: WebSocket) -> None:
     node = ws.app.state.node
     if not await accept_or_refuse(ws, public=node.settings.radio_ws_public):
         return
-    session = Session()
+    session = Session(node.settings.ws_max_subscriptions)
     client = Client(STREAM, node.settings.client_queue, FullPolicy.DROP, session.filter_key())
     node.hub.add(client)
-    pump = asyncio.create_task(client.pump(ws, None, None))
+    tasks = (
+        asyncio.create_task(client.pump(ws, None, None)),
+        asyncio.create_task(_read(ws, session, client, node)),
+        asyncio.create_task(client.shed.wait()),
+    )
     try:
-        reader = asyncio.create_task(_read(ws, session, client, node))
-        await asyncio.wait({pump, reader}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
         node.hub.remove(client)
-        for task in (pump, reader):
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task
+    if client.overflowed:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(ws.close(TOO_SLOW, "client is not reading its replies"), 5)
 
 
 async def _read(ws: WebSocket, session: Session, client: Client, node: Any) -> None:
+    """Apply each client message; its reply waits for room in the client's reply budget, and
+    a client that leaves its replies unread for `ws_send_timeout` seconds is shed."""
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         while True:
             message = await ws.receive()
@@ -64,6 +76,10 @@ async def _read(ws: WebSocket, session: Session, client: Client, node: Any) -> N
                 frame = message.get("bytes") or b""
             before = session.filter_key()
             for reply in session.handle_text(frame, time.time()):
-                client.offer(orjson.dumps(reply).decode(), control=True)
+                encoded = orjson.dumps(reply).decode()
+                timeout = node.settings.ws_send_timeout
+                if not await client.reply(encoded, MAX_PENDING_REPLY_BYTES, timeout):
+                    node.hub.shed(client)
+                    return
             if session.filter_key() != before:
                 node.hub.rekey(client, session.filter_key())
