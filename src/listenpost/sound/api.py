@@ -33,7 +33,7 @@ def iso_param(name: str, value: str | None) -> int | None:
     try:
         return parse_iso(value)
     except ValueError as exc:
-        raise Invalid(f"{name}: not an ISO 8601 time: {value!r}") from exc
+        raise Invalid(f"{name}: {exc}") from exc
 
 
 def _mic_values(body: MicCreate | MicPatch, current: dict[str, Any]) -> dict[str, Any]:

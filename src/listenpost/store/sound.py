@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..errors import Conflict
 from . import tables as t
+from ..timeutil import EARLIEST_US, LATEST_US
 from .paging import fetch_page
 
 MIC_SUMMARY = (t.mics.c.name.label("mic_name"), t.mics.c.location.label("mic_location"))
@@ -90,8 +91,10 @@ async def list_events(
     label_ids: list[str],
     include_suppressed: bool,
 ) -> tuple[int, list[RowMapping]]:
-    """Newest first; ties broken by offset so paging is stable. start/end are inclusive."""
-    conds = []
+    """Newest first; ties broken by offset so paging is stable. start/end are inclusive.
+    Rows whose time is outside the accepted window (only older versions could store them)
+    are left out: they would sort first and cannot be shown."""
+    conds = [t.events.c.created_at >= EARLIEST_US, t.events.c.created_at < LATEST_US]
     if start is not None:
         conds.append(t.events.c.created_at >= start)
     if end is not None:
