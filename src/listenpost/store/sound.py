@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..errors import Conflict
-from . import tables as t
 from ..timeutil import EARLIEST_US, LATEST_US
+from . import tables as t
 from .paging import fetch_page
 
 MIC_SUMMARY = (t.mics.c.name.label("mic_name"), t.mics.c.location.label("mic_location"))
