@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import HTTPConnection
 
 from .auth.ratelimit import RateLimiter, parse_limits
 from .bus.base import Bus, from_url
@@ -94,3 +95,11 @@ class Node:
         """Every published message, from this node or another, reaches local clients here."""
         matcher = self.matchers.get(stream)
         self.hub.publish(stream, payload.decode(), matcher(payload) if matcher else None)
+
+
+def node_of(conn: HTTPConnection) -> Node:
+    """The node serving this request or WebSocket, typed (`app.state` holds `Any`)."""
+    node = conn.app.state.node
+    if not isinstance(node, Node):
+        raise RuntimeError("app.state.node is not a listenpost Node")
+    return node

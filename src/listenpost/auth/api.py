@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from .. import errors
 from ..errors import ApiError, AuthError
+from ..node import node_of
 from ..store.keys import find_key
 from .deps import bearer
 from .tokens import issue_token
@@ -21,7 +22,7 @@ async def reissue(request: Request) -> dict[str, str]:
     key = bearer(request, allow_query=False)
     if key is None:
         raise ApiError(errors.NO_KEY, status=403)
-    node = request.app.state.node
+    node = node_of(request)
     key_id = await find_key(node.engine, key)
     if key_id is None:
         raise AuthError(errors.INVALID_KEY)

@@ -11,6 +11,7 @@ from starlette.websockets import WebSocket
 from .. import errors
 from ..errors import ApiError, AuthError
 from ..metrics import RATE_LIMITED
+from ..node import node_of
 from .tokens import Claims, TokenExpired, TokenInvalid, check_token
 
 
@@ -32,7 +33,8 @@ def authenticate(conn: HTTPConnection, allow_query: bool = False) -> Claims:
     if token is None:
         raise ApiError(errors.NO_KEY, status=403)
     try:
-        return check_token(conn.app.state.node.secret, token, time.time())
+        node = node_of(conn)
+        return check_token(node.secret, token, time.time(), node.settings.token_ttl)
     except TokenExpired as exc:
         raise AuthError(errors.EXPIRED) from exc
     except TokenInvalid as exc:
@@ -50,7 +52,7 @@ async def require_access_or_query(request: Request) -> Claims:
 
 
 def _limit(request: Request, claims: Claims) -> Claims:
-    limiter = request.app.state.node.rate_limiter
+    limiter = node_of(request).rate_limiter
     if limiter is not None:
         route = request.scope.get("route")
         endpoint = f"{request.method} {getattr(route, 'path', request.url.path)}"

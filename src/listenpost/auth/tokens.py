@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import jwt
 
 KEY_PREFIX = "lpk_"
+CLOCK_SLACK = 60.0  # seconds a token's exp may exceed now + ttl (rounding, clocks of other nodes)
 
 
 class TokenExpired(Exception):
@@ -44,8 +45,13 @@ def issue_token(secret: str, key_id: str, now: float, ttl: float) -> str:
     return jwt.encode(payload, secret, algorithm="HS256")
 
 
-def check_token(secret: str, token: str, now: float) -> Claims:
-    """Verify signature, type and expiry at `now` (time is an argument, not a clock read)."""
+def check_token(secret: str, token: str, now: float, max_ttl: float) -> Claims:
+    """Verify signature, type and expiry at `now` (time is an argument, not a clock read).
+
+    A signature proves who made the token, not that its claims are sane: a leaked or
+    mis-issued secret must not yield a token that never expires, so `exp` must be a finite
+    number no further ahead than the configured lifetime (`max_ttl`) plus `CLOCK_SLACK`.
+    """
     try:
         payload = jwt.decode(
             token, secret, algorithms=["HS256"], options={"verify_exp": False, "require": ["exp"]}
@@ -54,7 +60,22 @@ def check_token(secret: str, token: str, now: float) -> Claims:
         raise TokenInvalid(str(exc)) from exc
     if payload.get("typ") != "access" or not isinstance(payload.get("sub"), str):
         raise TokenInvalid("not an access token")
-    exp = float(payload["exp"])
+    exp = _numeric_date(payload["exp"])
+    if exp > now + max_ttl + CLOCK_SLACK:
+        raise TokenInvalid("exp is further ahead than the token lifetime allows")
     if exp <= now:
         raise TokenExpired()
     return Claims(key_id=payload["sub"], expires_at=exp)
+
+
+def _numeric_date(value: object) -> float:
+    """RFC 7519 NumericDate: a JSON number (not a string, not a boolean) that is finite."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TokenInvalid("exp is not a number")
+    try:
+        exp = float(value)
+    except OverflowError as exc:
+        raise TokenInvalid("exp is out of range") from exc
+    if not math.isfinite(exp):
+        raise TokenInvalid("exp is not finite")
+    return exp
