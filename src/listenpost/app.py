@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import __version__, errors
 from .auth import api as auth_api
+from .auth import logredact
 from .bodylimit import BodyLimit
 from .composite import api as composite_api
 from .composite import live as composite_live
@@ -33,6 +34,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logredact.install()  # after uvicorn set up its loggers, before any request is logged
         await node.start()
         log.info(
             "listenpost %s listening on http://%s:%d, data in %s (database %s, bus %s)",
