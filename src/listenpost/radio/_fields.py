@@ -1,10 +1,17 @@
 """Lenient, typed field reading for plugin payloads (helper of ``normalise``).
 
-Absent or ``null`` fields give ``None`` (or the text default ``""``). A present field of a
-type that cannot be read as the wanted one raises :class:`NormaliseError` naming it.
-Accepted spellings: numbers for ints/floats (floats truncate to ints), numeric strings,
-``true``/``false``/``0``/``1`` (bool, number or string) for flags. Non-finite numbers and
-JSON booleans where a number is wanted are errors.
+One rule for every non-text field, whatever the plugin version: **absent, ``null`` and a
+blank string (``""``, whitespace) all mean "not sent"**. Older plugins serialise with boost
+ptree, so every value is a JSON string and what they lack is ``""`` (``"rec_num": ""``,
+``"analog": ""``, an empty array as ``""``). So a number, time or flag that is not sent is
+``None``; text is ``""``; an array is empty; an object is absent. Anything else must be
+readable as the wanted type or it raises :class:`NormaliseError` naming the field:
+numbers (floats truncate to ints) or numeric strings for numbers;
+``true``/``false``/``0``/``1`` (bool, number or string, any case) for flags. Non-finite
+numbers, values outside int64 and JSON booleans where a number is wanted are errors.
+
+Each reader takes a key or a tuple of keys (the current name first, then older spellings
+such as ``sysNum``); the first key that is sent is read.
 """
 
 from __future__ import annotations
@@ -45,8 +52,13 @@ def _bad(where: str, want: str, value: Any) -> NormaliseError:
     return NormaliseError("bad_field", f"{where} must be {want}, got {shown}")
 
 
+def not_sent(value: Any) -> bool:
+    """The one rule: ``None`` and blank strings mean "not sent" (see the module docstring)."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def to_float(value: Any, where: str) -> float | None:
-    if value is None:
+    if not_sent(value):
         return None
     if isinstance(value, bool):
         raise _bad(where, "a number", value)
@@ -68,31 +80,36 @@ def to_float(value: Any, where: str) -> float | None:
 
 def to_int(value: Any, where: str) -> int | None:
     """An int (floats truncate); values outside int64 are errors (they fit no column)."""
-    result: int | None
+    result: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         result = value
-    else:
+    elif isinstance(value, str) and value.strip().lstrip("+-").isdecimal():
         try:
-            result = int(value.strip()) if isinstance(value, str) else None
-        except ValueError:
-            result = None
-        if result is None:
-            number = to_float(value, where)
-            if number is None:
-                return None
-            result = int(number)
+            result = int(value.strip())
+        except ValueError:  # more digits than Python converts
+            raise _bad(where, "a 64-bit integer", value) from None
+    if result is None:
+        number = to_float(value, where)
+        if number is None:
+            return None
+        result = int(number)
     if not INT64_MIN <= result <= INT64_MAX:
         raise _bad(where, "a 64-bit integer", value)
     return result
 
 
+_FLAGS = {"true": True, "false": False, "1": True, "0": False}
+
+
 def to_bool(value: Any, where: str) -> bool | None:
-    if value is None or isinstance(value, bool):
+    if not_sent(value):
+        return None
+    if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
-    if isinstance(value, str) and value.strip().lower() in ("true", "false", "0", "1"):
-        return value.strip().lower() in ("true", "1")
+    if isinstance(value, str) and value.strip().lower() in _FLAGS:
+        return _FLAGS[value.strip().lower()]
     raise _bad(where, "a boolean", value)
 
 
@@ -119,6 +136,9 @@ def to_db(value: Any, where: str) -> float | None:
     return level
 
 
+Key = str | tuple[str, ...]
+
+
 class Fields:
     """Read typed fields of one JSON object; error messages say ``<where>.<key>``."""
 
@@ -131,84 +151,106 @@ class Fields:
     def _w(self, key: str) -> str:
         return f"{self.where}.{key}"
 
-    def has(self, key: str) -> bool:
-        return self.d.get(key) is not None
+    def _get(self, keys: Key) -> tuple[Any, str]:
+        """The value of the first key that is sent (else ``None``) and where it was read."""
+        names = (keys,) if isinstance(keys, str) else keys
+        for name in names:
+            value = self.d.get(name)
+            if not not_sent(value):
+                return value, self._w(name)
+        return None, self._w(names[0])
 
-    def num(self, key: str) -> int | None:
-        return to_int(self.d.get(key), self._w(key))
+    def has(self, key: Key) -> bool:
+        return self._get(key)[0] is not None
 
-    def real(self, key: str) -> float | None:
-        return to_float(self.d.get(key), self._w(key))
+    def num(self, key: Key) -> int | None:
+        return to_int(*self._get(key))
 
-    def time(self, key: str) -> float | None:
-        return to_time(self.d.get(key), self._w(key))
+    def real(self, key: Key) -> float | None:
+        return to_float(*self._get(key))
 
-    def db(self, key: str) -> float | None:
-        return to_db(self.d.get(key), self._w(key))
+    def time(self, key: Key) -> float | None:
+        return to_time(*self._get(key))
 
-    def text(self, key: str, default: str = "") -> str:
-        value = to_str(self.d.get(key), self._w(key))
+    def db(self, key: Key) -> float | None:
+        return to_db(*self._get(key))
+
+    def opt_text(self, key: Key) -> str | None:
+        return to_str(*self._get(key))
+
+    def text(self, key: Key, default: str = "") -> str:
+        value = self.opt_text(key)
         return default if value is None else value
 
-    def opt_text(self, key: str) -> str | None:
-        return to_str(self.d.get(key), self._w(key))
+    def opt_flag(self, key: Key) -> bool | None:
+        return to_bool(*self._get(key))
 
-    def flag(self, key: str, default: bool = False) -> bool:
-        value = to_bool(self.d.get(key), self._w(key))
+    def flag(self, key: Key, default: bool = False) -> bool:
+        value = self.opt_flag(key)
         return default if value is None else value
 
-    def opt_flag(self, key: str) -> bool | None:
-        return to_bool(self.d.get(key), self._w(key))
+    def _missing(self, key: Key) -> NormaliseError:
+        return NormaliseError("missing_field", f"{self._get(key)[1]} is required")
 
-    def req_num(self, key: str) -> int:
+    def req_num(self, key: Key) -> int:
         value = self.num(key)
         if value is None:
-            raise NormaliseError("missing_field", f"{self._w(key)} is required")
+            raise self._missing(key)
         return value
 
-    def req_text(self, key: str, fallback: str | None = None) -> str:
+    def req_text(self, key: Key, fallback: str | None = None) -> str:
         value = self.opt_text(key) or fallback
         if not value:
-            raise NormaliseError("missing_field", f"{self._w(key)} is required")
+            raise self._missing(key)
         return value
 
-    def obj(self, key: str) -> Fields | None:
-        value = self.d.get(key)
+    def obj(self, key: Key) -> Fields | None:
+        value, where = self._get(key)
         if value is None:
             return None
         if not isinstance(value, Mapping):
-            raise _bad(self._w(key), "an object", value)
-        return Fields(value, self._w(key))
+            raise _bad(where, "an object", value)
+        return Fields(value, where)
 
-    def req_obj(self, key: str) -> Fields:
+    def req_obj(self, key: Key) -> Fields:
         found = self.obj(key)
         if found is None:
-            raise NormaliseError("missing_field", f"{self._w(key)} is required")
+            raise self._missing(key)
         return found
 
-    def objs(self, key: str, *, required: bool = False) -> list[Fields]:
-        value = self.d.get(key)
-        if value is None:
+    def items(self, key: Key, *, required: bool = False) -> list[Any]:
+        """An array's items; ``""`` is an empty array (boost ptree writes ``[]`` so)."""
+        names = (key,) if isinstance(key, str) else key
+        present = [n for n in names if self.d.get(n) is not None]
+        if not present:
             if required:
-                raise NormaliseError("missing_field", f"{self._w(key)} is required")
+                raise self._missing(key)
+            return []
+        value = self.d[present[0]]
+        if not_sent(value):
             return []
         if not isinstance(value, list):
-            raise _bad(self._w(key), "an array", value)
-        out = []
-        for i, item in enumerate(value):
-            if not isinstance(item, Mapping):
-                raise _bad(f"{self._w(key)}[{i}]", "an object", item)
-            out.append(Fields(item, f"{self._w(key)}[{i}]"))
-        return out
+            raise _bad(self._w(present[0]), "an array", value)
+        return value
 
-    def ints(self, key: str) -> tuple[int, ...]:
+    def entry(self, key: str, i: int, item: Any) -> Fields:
+        """Item ``i`` of array ``key`` as an object (else a ``bad_field`` naming it)."""
+        where = f"{self._w(key)}[{i}]"
+        if not isinstance(item, Mapping):
+            raise _bad(where, "an object", item)
+        return Fields(item, where)
+
+    def objs(self, key: str, *, required: bool = False) -> list[Fields]:
+        return [self.entry(key, i, x) for i, x in enumerate(self.items(key, required=required))]
+
+    def ints(self, key: Key) -> tuple[int, ...]:
         """An array of ints; a non-array (the plugin sends ``""`` for none) is empty."""
-        value = self.d.get(key)
+        value, where = self._get(key)
         if not isinstance(value, list):
             return ()
         out = []
         for i, item in enumerate(value):
-            number = to_int(item, f"{self._w(key)}[{i}]")
+            number = to_int(item, f"{where}[{i}]")
             if number is not None:
                 out.append(number)
         return tuple(out)

@@ -7,7 +7,7 @@ import binascii
 import re
 from typing import Any
 
-from ._fields import Ctx, Fields, topic_system
+from ._fields import Ctx, Fields, NormaliseError, topic_system
 from .records import (
     ActiveCalls,
     AudioRecord,
@@ -21,6 +21,13 @@ from .records import (
 )
 
 _CALL_ID_START = re.compile(r"_(\d{1,12})$")
+
+# Current key first, then the spellings of older plugins (camelCase stats, "unit_alpha", ...).
+SYS_NUM = ("sys_num", "sysNum")
+SYS_NAME = ("sys_name", "shortName", "short_name")
+CALL_NUM = ("call_num", "callNum")
+UNIT_TAG = ("unit_alpha_tag", "unit_alpha")
+TG_TAG = ("talkgroup_alpha_tag", "talkgrouptag")
 
 
 def _basename(name: str | None) -> str | None:
@@ -58,10 +65,21 @@ def _src_list(f: Fields) -> tuple[SrcEntry, ...]:
     )
 
 
+def _call_id(f: Fields, start_time: float | None) -> str:
+    """The plugin's call id; when it sends none (``""``/``null``/absent), trunk-recorder's own
+    ``<sys_num>_<talkgroup>_<start_time>`` when those are known, else ``""`` (never None)."""
+    sent = f.text("id").strip()
+    if sent:
+        return sent
+    sys_num, talkgroup = f.num(SYS_NUM), f.num("talkgroup")
+    if sys_num is None or talkgroup is None or start_time is None:
+        return ""
+    return f"{sys_num}_{talkgroup}_{int(start_time)}"
+
+
 def _call(f: Fields, kind: CallKind, ctx: Ctx) -> CallRecord:
-    tr_call_id = f.text("id")
-    start_time = f.time("start_time")
-    match = _CALL_ID_START.search(tr_call_id)
+    start_time = f.time(("start_time", "startTime"))
+    match = _CALL_ID_START.search(f.text("id"))
     if start_time is None and match:  # calls_active entries carry no start_time
         start_time = float(match.group(1))
     phase2 = f.opt_flag("phase2_tdma")
@@ -69,28 +87,28 @@ def _call(f: Fields, kind: CallKind, ctx: Ctx) -> CallRecord:
         kind=kind,
         instance_id=ctx.instance_id,
         timestamp=ctx.timestamp,
-        tr_call_id=tr_call_id,
-        call_num=f.num("call_num"),
-        sys_num=f.num("sys_num"),
-        sys_name=f.req_text("sys_name"),
+        tr_call_id=_call_id(f, start_time),
+        call_num=f.num(CALL_NUM),
+        sys_num=f.num(SYS_NUM),
+        sys_name=f.req_text(SYS_NAME),
         talkgroup=f.req_num("talkgroup"),
-        talkgroup_alpha_tag=f.text("talkgroup_alpha_tag"),
+        talkgroup_alpha_tag=f.text(TG_TAG),
         talkgroup_tag=f.text("talkgroup_tag"),
         talkgroup_group=f.text("talkgroup_group"),
         talkgroup_description=f.text("talkgroup_description"),
         talkgroup_patches=f.text("talkgroup_patches"),
         freq=f.num("freq"),
         freq_error=f.num("freq_error"),
-        unit=f.num("unit"),
-        unit_alpha_tag=f.text("unit_alpha_tag"),
+        unit=f.num(("unit", "srcId")),
+        unit_alpha_tag=f.text(UNIT_TAG),
         start_time=start_time,
-        stop_time=f.time("stop_time"),
+        stop_time=f.time(("stop_time", "stopTime")),
         process_call_time=f.time("process_call_time"),
         length=f.real("length"),
-        elapsed=f.real("elapsed"),
-        call_state=f.num("call_state"),
+        elapsed=f.real(("elapsed", "elasped")),
+        call_state=f.num(("call_state", "state")),
         call_state_type=f.text("call_state_type"),
-        mon_state=f.num("mon_state"),
+        mon_state=f.num(("mon_state", "monState")),
         mon_state_type=f.text("mon_state_type"),
         audio_type=f.text("audio_type"),
         phase2_tdma=f.flag("phase2") if phase2 is None else phase2,
@@ -99,9 +117,9 @@ def _call(f: Fields, kind: CallKind, ctx: Ctx) -> CallRecord:
         conventional=f.flag("conventional"),
         encrypted=f.flag("encrypted"),
         emergency=f.flag("emergency"),
-        rec_num=f.num("rec_num"),
-        src_num=f.num("src_num"),
-        rec_state=f.num("rec_state"),
+        rec_num=f.num(("rec_num", "recNum")),
+        src_num=f.num(("src_num", "srcNum")),
+        rec_state=f.num(("rec_state", "recState")),
         rec_state_type=f.text("rec_state_type"),
         signal=f.db("signal"),
         noise=f.db("noise"),
@@ -124,8 +142,24 @@ def parse_call_end(top: Fields, ctx: Ctx) -> list[Record]:
 
 
 def parse_calls_active(top: Fields, ctx: Ctx) -> list[Record]:
-    calls = tuple(_call(f, "active", ctx) for f in top.objs("calls", required=True))
-    return [ActiveCalls(instance_id=ctx.instance_id, timestamp=ctx.timestamp, calls=calls)]
+    """The snapshot's calls; an entry that cannot be read is left out and returned in
+    ``rejected`` (for the caller to log and count) instead of rejecting the others."""
+    calls: list[CallRecord] = []
+    rejected: list[NormaliseError] = []
+    for i, item in enumerate(top.items("calls", required=True)):
+        try:
+            calls.append(_call(top.entry("calls", i, item), "active", ctx))
+        except NormaliseError as exc:
+            exc.topic, exc.msg_type = ctx.topic, ctx.msg_type
+            rejected.append(exc)
+    return [
+        ActiveCalls(
+            instance_id=ctx.instance_id,
+            timestamp=ctx.timestamp,
+            calls=tuple(calls),
+            rejected=tuple(rejected),
+        )
+    ]
 
 
 def _b64(value: Any, name: str) -> tuple[bytes | None, str | None]:
@@ -193,23 +227,23 @@ def parse_audio(top: Fields, ctx: Ctx) -> list[Record]:
 def parse_unit(top: Fields, ctx: Ctx) -> list[Record]:
     # Real payloads nest the fields under the type's key; tolerate v0's flat shape too.
     f = top.obj(ctx.msg_type) or Fields(top.d, ctx.msg_type)
-    sys_name = f.opt_text("sys_name") or f.opt_text("short_name") or topic_system(ctx)
+    sys_name = f.opt_text((*SYS_NAME, "system")) or topic_system(ctx)
     return [
         UnitEventRecord(
             event_type=ctx.msg_type,
             instance_id=ctx.instance_id,
             timestamp=ctx.timestamp,
-            sys_num=f.num("sys_num"),
+            sys_num=f.num(SYS_NUM),
             sys_name=f.req_text("sys_name", sys_name),
             unit=f.req_num("unit"),
-            unit_alpha_tag=f.text("unit_alpha_tag"),
+            unit_alpha_tag=f.text(UNIT_TAG),
             talkgroup=f.num("talkgroup"),
             talkgroup_alpha_tag=f.text("talkgroup_alpha_tag"),
             talkgroup_tag=f.text("talkgroup_tag"),
             talkgroup_group=f.text("talkgroup_group"),
             talkgroup_description=f.text("talkgroup_description"),
             talkgroup_patches=f.text("talkgroup_patches"),
-            call_num=f.num("call_num"),
+            call_num=f.num(CALL_NUM),
             freq=f.num("freq"),
             start_time=f.time("start_time"),
             stop_time=f.time("stop_time"),
@@ -221,6 +255,7 @@ def parse_unit(top: Fields, ctx: Ctx) -> list[Record]:
             spike_count=f.num("spike_count"),
             sample_count=f.num("sample_count"),
             transmission_filename=f.opt_text("transmission_filename"),
+            target_unit=f.num("target_unit"),
             raw=f.d,
         )
     ]
@@ -232,7 +267,7 @@ def parse_trunk_message(top: Fields, ctx: Ctx) -> list[Record]:
         TrunkMessage(
             instance_id=ctx.instance_id,
             timestamp=ctx.timestamp,
-            sys_num=f.num("sys_num"),
+            sys_num=f.num(SYS_NUM),
             sys_name=f.req_text("sys_name", topic_system(ctx)),
             trunk_msg=f.num("trunk_msg"),
             trunk_msg_type=f.text("trunk_msg_type"),

@@ -15,6 +15,8 @@ from typing import Any
 
 from ._fields import Ctx, Fields, NormaliseError
 from ._parse_calls import (
+    SYS_NAME,
+    SYS_NUM,
     parse_audio,
     parse_call_end,
     parse_call_start,
@@ -26,6 +28,7 @@ from .records import (
     ConfigRecord,
     ConfigSystem,
     ConsoleLine,
+    Heartbeat,
     PluginStatus,
     RateRecord,
     Record,
@@ -38,11 +41,16 @@ from .records import (
 __all__ = ["MESSAGE_TYPES", "UNIT_TYPES", "NormaliseError", "normalise"]
 
 UNIT_TYPES = frozenset(
-    {"call", "end", "on", "off", "join", "ackresp", "data", "ans_req", "location"}
+    {"call", "end", "on", "off", "join", "ackresp", "data", "ans_req", "location", "call_alert"}
 )
 
 
 _EMPTY = object()
+INSTANCE = ("instance_id", "instanceId")
+# ``system``/``systems``/``rates`` entries said ``id``/``name`` before ``sys_num``/``sys_name``
+_SYSTEM_NUM = ("sys_num", "id")
+_SYSTEM_NAME = ("sys_name", "name")
+_RATE_NAME = ("sys_name", "shortName")
 
 
 def _reject_constant(name: str) -> Any:
@@ -74,6 +82,13 @@ def _status(top: Fields, ctx: Ctx) -> list[Record]:
             timestamp=ctx.timestamp,
         )
     ]
+
+
+def _heartbeat(top: Fields, ctx: Ctx) -> list[Record]:
+    """Plugin liveness; the body may be flat or nested under ``heartbeat``."""
+    body = top.obj("heartbeat")
+    instance = ctx.instance_id or (body.opt_text(INSTANCE) if body else None)
+    return [Heartbeat(instance_id=instance, timestamp=ctx.timestamp, raw=top.d)]
 
 
 def _console(top: Fields, ctx: Ctx) -> list[Record]:
@@ -112,10 +127,10 @@ def _config(top: Fields, ctx: Ctx) -> list[Record]:
     )
     systems = tuple(
         ConfigSystem(
-            sys_num=s.num("sys_num"),
-            sys_name=s.req_text("sys_name"),
-            system_type=s.text("system_type") or s.text("type"),
-            talkgroups_file=s.text("talkgroups_file"),
+            sys_num=s.num(SYS_NUM),
+            sys_name=s.req_text(SYS_NAME),
+            system_type=s.text(("system_type", "type", "systemType")),
+            talkgroups_file=s.text(("talkgroups_file", "talkgroupsFile")),
             control_channel=s.num("control_channel"),
             channels=s.ints("channels"),
         )
@@ -123,12 +138,12 @@ def _config(top: Fields, ctx: Ctx) -> list[Record]:
     )
     return [
         ConfigRecord(
-            instance_id=ctx.instance_id or f.opt_text("instance_id"),
+            instance_id=ctx.instance_id or f.opt_text(INSTANCE),
             timestamp=ctx.timestamp,
-            instance_key=f.text("instance_key"),
-            capture_dir=f.text("capture_dir"),
-            upload_server=f.text("upload_server"),
-            call_timeout=f.real("call_timeout"),
+            instance_key=f.text(("instance_key", "instanceKey")),
+            capture_dir=f.text(("capture_dir", "captureDir")),
+            upload_server=f.text(("upload_server", "uploadServer")),
+            call_timeout=f.real(("call_timeout", "callTimeout")),
             sources=sources,
             systems=systems,
             raw=f.d,
@@ -140,9 +155,9 @@ def _system_info(f: Fields, ctx: Ctx) -> SystemInfo:
     return SystemInfo(
         instance_id=ctx.instance_id,
         timestamp=ctx.timestamp,
-        sys_num=f.num("sys_num"),
-        sys_name=f.req_text("sys_name"),
-        system_type=f.text("type") or f.text("system_type"),
+        sys_num=f.num(_SYSTEM_NUM),
+        sys_name=f.req_text(_SYSTEM_NAME),
+        system_type=f.text(("type", "system_type")),
         sysid=f.text("sysid"),
         wacn=f.text("wacn"),
         nac=f.text("nac"),
@@ -159,23 +174,27 @@ def _system(top: Fields, ctx: Ctx) -> list[Record]:
     return [_system_info(top.req_obj("system"), ctx)]
 
 
+def _rate(f: Fields, ctx: Ctx) -> Record:
+    name = f.opt_text(_RATE_NAME)
+    if not name:  # the first plugin sent only the system number
+        return Skipped(topic=ctx.topic, reason=f"{f.where} names no system (sys_num only)")
+    return RateRecord(
+        instance_id=ctx.instance_id,
+        timestamp=ctx.timestamp,
+        sys_num=f.num(_SYSTEM_NUM),
+        sys_name=name,
+        decode_rate=f.real("decoderate"),
+        decode_rate_interval=f.real("decoderate_interval"),
+        control_channel=f.num("control_channel"),
+    )
+
+
 def _rates(top: Fields, ctx: Ctx) -> list[Record]:
-    return [
-        RateRecord(
-            instance_id=ctx.instance_id,
-            timestamp=ctx.timestamp,
-            sys_num=f.num("sys_num"),
-            sys_name=f.req_text("sys_name"),
-            decode_rate=f.real("decoderate"),
-            decode_rate_interval=f.real("decoderate_interval"),
-            control_channel=f.num("control_channel"),
-        )
-        for f in top.objs("rates", required=True)
-    ]
+    return [_rate(f, ctx) for f in top.objs("rates", required=True)]
 
 
 def _recorder_state(f: Fields, ctx: Ctx, snapshot: bool) -> RecorderState:
-    src_num, rec_num = f.req_num("src_num"), f.req_num("rec_num")
+    src_num, rec_num = f.req_num(("src_num", "srcNum")), f.req_num(("rec_num", "recNum"))
     return RecorderState(
         instance_id=ctx.instance_id,
         timestamp=ctx.timestamp,
@@ -187,7 +206,7 @@ def _recorder_state(f: Fields, ctx: Ctx, snapshot: bool) -> RecorderState:
         freq=f.num("freq"),
         duration=f.real("duration"),
         count=f.num("count"),
-        rec_state=f.num("rec_state"),
+        rec_state=f.num(("rec_state", "state")),
         rec_state_type=f.text("rec_state_type"),
         squelched=f.flag("squelched"),
     )
@@ -204,6 +223,7 @@ def _recorder(top: Fields, ctx: Ctx) -> list[Record]:
 _Handler = Callable[[Fields, Ctx], list[Record]]
 _HANDLERS: Mapping[str, _Handler] = {
     "status": _status,
+    "heartbeat": _heartbeat,
     "console": _console,
     "config": _config,
     "systems": _systems,
@@ -252,7 +272,7 @@ def normalise(topic: str, payload: bytes | str) -> list[Record]:
     try:
         msg_type = _message_type(topic, obj)
         top = Fields(obj, msg_type)
-        ctx = Ctx(topic, msg_type, top.opt_text("instance_id"), top.time("timestamp"))
+        ctx = Ctx(topic, msg_type, top.opt_text(INSTANCE), top.time("timestamp"))
         return _HANDLERS[msg_type](top, ctx)
     except NormaliseError as exc:
         exc.topic = topic

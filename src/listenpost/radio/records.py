@@ -133,6 +133,8 @@ class ActiveCalls:
     instance_id: str | None
     timestamp: float | None
     calls: tuple[CallRecord, ...]
+    # entries left out because they could not be read (NormaliseError each): log and count
+    rejected: tuple[Any, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -192,7 +194,7 @@ class AudioRecord:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UnitEventRecord:
-    """Unit messages: call, end, on, off, join, ackresp, data, ans_req, location."""
+    """Unit messages: call, end, on, off, join, ackresp, data, ans_req, location, call_alert."""
 
     event_type: str
     instance_id: str | None
