@@ -7,13 +7,17 @@ Error tree:  ApiError
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("listenpost")
+INTERNAL = "internal error: the server failed to answer this request; it was logged"
 
 
 class ApiError(Exception):
@@ -80,13 +84,23 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database(_: Request, exc: DBAPIError) -> JSONResponse:
-        """A constraint race is the caller's conflict; anything else from the driver means the
+        """A constraint race is the caller's conflict; a value the database refuses (one the
+        edge checks missed) is the caller's too; anything else from the driver means the
         database is not answering: 503 so clients retry (nothing was stored)."""
         if isinstance(exc, IntegrityError):
             return error_response(409, "conflicts with stored data (concurrent write?)")
+        if isinstance(exc, DataError):
+            log.warning("database refused a value: %s", exc.orig)
+            return error_response(422, "a value cannot be stored (too long or not representable)")
         response = error_response(503, "database unavailable; nothing was stored, retry shortly")
         response.headers["Retry-After"] = "1"
         return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        """Last resort: the documented JSON shape, no internals (the traceback is logged by
+        the server, which re-raises after this answer)."""
+        return error_response(500, INTERNAL)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from ..auth.deps import require_access
 from ..errors import Invalid, NotFound
-from ..sound.api import Page, Size, iso_param
+from ..params import Page, Size, iso_param
 from ..sound.labels import LABELS
 from ..sound.models import ResourceId, Strict
 from ..sound.views import event_view
@@ -25,7 +25,8 @@ from .views import composite_view, rule_resource
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_access)])
 
 Window = Annotated[float, Field(gt=0, le=86400)]
-MinEvents = Annotated[int, Field(ge=1)]
+MAX_MIN_EVENTS = 1_000_000  # the engine holds up to this many pending events per group
+MinEvents = Annotated[int, Field(ge=1, le=MAX_MIN_EVENTS)]
 
 
 class RuleFields(Strict):

@@ -5,16 +5,16 @@ Lists use the sound API's page envelope; field names follow tr-engine (contracts
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from pathlib import Path as FilePath
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from ..auth.deps import require_access, require_access_or_query
-from ..errors import Conflict, Invalid, NotFound
-from ..sound.api import Page, Size, iso_param
+from ..errors import Conflict, NotFound
+from ..params import INT64_MAX, Int64Query, Page, Size, int64_param, iso_param
 from ..store import radio_tables as rt
 from ..store.paging import envelope, fetch_page
 from . import views
@@ -22,6 +22,7 @@ from . import views
 router = APIRouter(prefix="/api/v1", tags=["radio"], dependencies=[Depends(require_access)])
 audio_router = APIRouter(prefix="/api/v1", tags=["radio"])
 
+CallId = Annotated[int, Path(ge=1, le=INT64_MAX, description="A call's id")]
 AUDIO_TYPES = {".m4a": "audio/mp4", ".wav": "audio/wav", ".ogg": "audio/ogg", ".mp3": "audio/mpeg"}
 
 
@@ -46,10 +47,7 @@ async def systems(request: Request, page: Page = 1, size: Size = 10) -> dict[str
 async def _resolve(request: Request, table: Any, id_col: str, ident: str, what: str) -> Any:
     """`sysid:id` or a plain id; 409 with candidates when a plain id is in several systems."""
     sysid, _, raw = ident.rpartition(":")
-    try:
-        number = int(raw)
-    except ValueError as exc:
-        raise Invalid(f"{what} id must be an integer or sysid:integer, got {ident!r}") from exc
+    number = int64_param(f"path.{what}_id (sysid:integer or integer)", raw)
     conds = [table.c[id_col] == number] + ([table.c.sysid == sysid] if sysid else [])
     async with _db(request).connect() as conn:
         rows = (await conn.execute(select(table).where(*conds))).mappings().all()
@@ -159,8 +157,8 @@ async def calls(
     page: Page = 1,
     size: Size = 10,
     system: str | None = None,
-    talkgroup: int | None = None,
-    unit: int | None = None,
+    talkgroup: Int64Query | None = None,
+    unit: Int64Query | None = None,
     start: str | None = None,
     end: str | None = None,
     emergency: bool | None = None,
@@ -200,12 +198,12 @@ async def _call_row(request: Request, call_id: int) -> Any:
 
 
 @router.get("/calls/{call_id}", summary="One call")
-async def call(call_id: int, request: Request) -> dict[str, Any]:
+async def call(call_id: CallId, request: Request) -> dict[str, Any]:
     return {"data": views.call_view(await _call_row(request, call_id))}
 
 
 @router.get("/calls/{call_id}/transmissions", summary="A call's unit transmissions")
-async def transmissions(call_id: int, request: Request) -> dict[str, Any]:
+async def transmissions(call_id: CallId, request: Request) -> dict[str, Any]:
     await _call_row(request, call_id)
     t = rt.transmissions.c
     async with _db(request).connect() as conn:
@@ -226,11 +224,11 @@ async def transmissions(call_id: int, request: Request) -> dict[str, Any]:
     summary="A call's audio (Range supported)",
     dependencies=[Depends(require_access_or_query)],
 )
-async def audio(call_id: int, request: Request) -> FileResponse:
+async def audio(call_id: CallId, request: Request) -> FileResponse:
     row = await _call_row(request, call_id)
     if not row["audio_path"]:
         raise NotFound(f"call {call_id} has no audio")
-    path = Path(request.app.state.node.settings.data_dir).resolve() / row["audio_path"]
+    path = FilePath(request.app.state.node.settings.data_dir).resolve() / row["audio_path"]
     if not path.is_file():
         raise NotFound(f"call {call_id}: audio file is missing")
     return FileResponse(path, media_type=AUDIO_TYPES.get(path.suffix, "audio/mpeg"))

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from ..auth.deps import require_access
 from ..errors import Invalid, NotFound
+from ..params import Page, Size, iso_param
 from ..store import sound as store
 from ..store.paging import envelope
 from ..timeutil import now_us, parse_iso
@@ -19,21 +20,9 @@ from .views import event_view, mic_view
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_access)])
 
-Page = Annotated[int, Query(gt=0, description="Page number, > 0")]
-Size = Annotated[int, Query(gt=0, le=100, description="Page size, 1..100")]
-
 
 def _node(request: Request) -> Any:
     return request.app.state.node
-
-
-def iso_param(name: str, value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return parse_iso(value)
-    except ValueError as exc:
-        raise Invalid(f"{name}: {exc}") from exc
 
 
 def _mic_values(body: MicCreate | MicPatch, current: dict[str, Any]) -> dict[str, Any]:

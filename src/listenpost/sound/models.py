@@ -12,7 +12,10 @@ ResourceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
+    """Exact JSON types, no unknown fields, and no NaN/Infinity (Python's JSON parser takes
+    them, but they could be stored and never served back as JSON)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
 
 
 class Location(Strict):
