@@ -1,4 +1,4 @@
-"""The `listenpost` command: `serve`, `apikey create`, `replay`."""
+"""The `listenpost` command: `serve`, `apikey create|list|revoke`, `replay`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import sys
 from typing import Any
 
+from . import keys_cli
 from .config import Settings, load_settings
 
 
@@ -52,11 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--rules", dest="rules_file", help="composite rules YAML/TOML file")
     serve.add_argument("--mqtt", dest="mqtt_url", help="trunk-recorder MQTT broker URL")
 
-    apikey = sub.add_parser("apikey", help="manage API keys")
-    apikey_sub = apikey.add_subparsers(dest="apikey_command", required=True)
-    create = apikey_sub.add_parser("create", help="create a key and print it once")
-    _common(create)
-    create.add_argument("--name", required=True, help="who the key is for, e.g. edge-01")
+    keys_cli.add_commands(sub, _common)
 
     replay = sub.add_parser("replay", help="publish a trunk-recorder fixture directory to MQTT")
     replay.add_argument("directory")
@@ -93,22 +90,6 @@ def _serve(settings: Settings) -> None:
     )
 
 
-async def _create_key(settings: Settings, name: str) -> str:
-    from .auth.tokens import new_api_key
-    from .store.db import make_engine
-    from .store.keys import add_key
-    from .store.migrations import migrate
-
-    engine = make_engine(settings.database_url)
-    try:
-        await migrate(engine)
-        key = new_api_key()
-        await add_key(engine, key, name)
-        return key
-    finally:
-        await engine.dispose()
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     flags: dict[str, Any] = {k: v for k, v in vars(args).items() if k not in {"command"}}
@@ -126,10 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         _serve(settings)
         return 0
-    key = asyncio.run(_create_key(settings, args.name))
-    print(key)
-    print(f"API key for {args.name!r} created; it is shown only once.", file=sys.stderr)
-    return 0
+    return keys_cli.run(args, settings)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,11 @@ class AuthError(ApiError):
 
 NO_KEY = "No Key: send 'Authorization: Bearer <token>'."
 INVALID_KEY = "Invalid Key: the token is not valid."
+REVOKED = "Invalid Key: this API key has been revoked."
+LOOKS_LIKE_KEY = (
+    "Invalid Key: this looks like an API key; exchange it at /api/v1/auth/reissue"
+    " for an access token."
+)
 EXPIRED = (
     "Expired Token: authentication token expired. Please reissue a new token to renew your session."
 )

@@ -65,8 +65,9 @@ class Node:
         version = await migrate(self.engine)
         log.info("database schema v%d ready", version)
         self.secret = self.settings.jwt_secret or await keys.server_secret(self.engine)
-        for key in self.settings.api_keys:
-            await keys.add_key(self.engine, key, "env:LISTENPOST_API_KEYS")
+        removed = await keys.sync_env_keys(self.engine, self.settings.api_keys)
+        if removed:
+            log.info("removed %d API key(s) no longer in LISTENPOST_API_KEYS", len(removed))
         if self.settings.rules_file:
             await self._load_rules(self.settings.rules_file)
         self.bus.set_handler(self.on_bus)

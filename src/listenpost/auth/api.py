@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from .. import errors
 from ..errors import ApiError, AuthError
 from ..node import node_of
-from ..store.keys import find_key
+from ..store.keys import find_key, touch_key
+from ..timeutil import now_us
 from .deps import bearer
 from .tokens import issue_token
 
@@ -23,7 +24,12 @@ async def reissue(request: Request) -> dict[str, str]:
     if key is None:
         raise ApiError(errors.NO_KEY, status=403)
     node = node_of(request)
-    key_id = await find_key(node.engine, key)
-    if key_id is None:
+    record = await find_key(node.engine, key)
+    if record is None:
         raise AuthError(errors.INVALID_KEY)
-    return {"access_token": issue_token(node.secret, key_id, time.time(), node.settings.token_ttl)}
+    if record.revoked_at is not None:
+        raise AuthError(errors.REVOKED)
+    await touch_key(node.engine, record.id, now_us())
+    return {
+        "access_token": issue_token(node.secret, record.id, time.time(), node.settings.token_ttl)
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from . import keys_schema
 from . import tables as t
 from .migrations import create_tables, step
 
@@ -18,3 +19,8 @@ def _v3(conn: Connection) -> None:
     from . import radio_tables
 
     create_tables(conn, *radio_tables.ALL)
+
+
+@step(keys_schema.STEP, "api keys: scope, source, last use, revocation; unique names")
+def _keys(conn: Connection) -> None:
+    keys_schema.upgrade(conn)

@@ -32,7 +32,12 @@ api_keys = Table(
     Column("name", String(200), nullable=False),
     Column("key_hash", String(64), nullable=False, unique=True),
     Column("created_at", BigInteger, nullable=False),
+    Column("scope", String(16), nullable=False, server_default="admin"),  # read|ingest|admin
+    Column("source", String(16), nullable=False, server_default="cli"),  # cli|env
+    Column("last_used_at", BigInteger),  # last reissue
+    Column("revoked_at", BigInteger),
 )
+Index("ux_api_keys_name", api_keys.c.name, unique=True)
 
 mics = Table(
     "mics",
