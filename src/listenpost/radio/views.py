@@ -55,7 +55,7 @@ def unit_view(r: Row) -> dict[str, Any]:
 def call_view(r: Row) -> dict[str, Any]:
     return {
         "id": r["id"],
-        "tr_call_id": r["tr_call_id"],
+        "tr_call_id": r["tr_call_id"] or "",  # always a string (docs/radio.md): "" = none
         "system": r["system"],
         "sysid": r["sysid"],
         "talkgroup": r["talkgroup"],
