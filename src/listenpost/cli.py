@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--rate-limit", dest="rate_limit", help="e.g. 10/s,1000/min (off)")
     serve.add_argument("--max-body", dest="max_body", type=int, help="request body bytes")
+    serve.add_argument(
+        "--max-clock-skew",
+        dest="max_clock_skew",
+        type=float,
+        help="seconds an event time may be ahead of the server clock (300)",
+    )
     serve.add_argument("--rules", dest="rules_file", help="composite rules YAML/TOML file")
     serve.add_argument("--mqtt", dest="mqtt_url", help="trunk-recorder MQTT broker URL")
 

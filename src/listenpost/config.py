@@ -29,6 +29,7 @@ class Settings:
     ws_send_timeout: float = 10.0  # seconds an /api/ws client may leave its replies unread
     rate_limit: str = ""  # e.g. "10/s,1000/min"; empty: off
     max_body: int = 4 * 1024 * 1024
+    max_clock_skew: float = 300.0  # seconds an event's created_at may be ahead of the clock
     rules_file: str = ""
     mqtt_url: str = ""
     mqtt_topics: tuple[str, ...] = ("feeds/#", "units/#", "messages/#")

@@ -52,6 +52,11 @@ COMPOSITE_LATE = Counter(
     "Events too old for a rule's window (stored, not counted)",
     registry=REGISTRY,
 )
+COMPOSITE_GROUPS = Gauge(
+    "listenpost_composite_groups",
+    "(rule, group key) states the composite engine holds in memory",
+    registry=REGISTRY,
+)
 RADIO_MESSAGES = Counter(
     "listenpost_radio_messages_total",
     "trunk-recorder MQTT messages, by type",

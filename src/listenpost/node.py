@@ -45,8 +45,8 @@ class Node:
         engine = make_engine(settings.database_url)
         bus = from_url(settings.bus_url)
         limiter = RateLimiter(parse_limits(settings.rate_limit)) if settings.rate_limit else None
-        ingest = Ingest(engine, bus)
-        composites = CompositeRunner(engine, bus)
+        ingest = Ingest(engine, bus, settings.max_clock_skew)
+        composites = CompositeRunner(engine, bus, settings.max_clock_skew)
         ingest.after_store.append(composites.on_events)
         node = cls(settings, engine, bus, Hub(), ingest, composites, rate_limiter=limiter)
         node.services.append(composites)

@@ -6,6 +6,7 @@ import json
 import re
 import sys
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -143,10 +144,10 @@ def test_list_order_and_time_filters(server: Server) -> None:
     with server.client() as c:
         mic = make_mic(c, edge_id=f"e-{uuid.uuid4().hex[:6]}")
         rule = make_rule(c, min_events=1, window_seconds=1, include_label_ids=["glass_break"])
+        base = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=10)
         for second in range(3):
-            post_event(
-                c, mic["id"], label_id="glass_break", created_at=f"2026-01-01T00:00:0{second * 2}Z"
-            )
+            when = (base + timedelta(seconds=second * 2)).isoformat().replace("+00:00", "Z")
+            post_event(c, mic["id"], label_id="glass_break", created_at=when)
         params = {"composite_rule_id": rule["id"]}
         desc = c.get("/api/v1/composite-events", params=params).json()["results"]
         asc = c.get("/api/v1/composite-events", params={**params, "order_by": "asc"}).json()

@@ -2,11 +2,17 @@
 
 State is rebuilt from the database at start (recent composites and events), so a restart in
 the middle of a window neither loses nor duplicates a composite.
+
+The engine's watermark follows the server clock: every `EXPIRE_EVERY` seconds it moves to
+`now - lateness` (the accepted clock skew), so events older than that by more than a rule's
+window count nowhere and groups idle that long are forgotten (memory follows the groups
+active recently, not every group ever seen).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +21,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..bus.base import Bus
-from ..metrics import COMPOSITE_LATE, COMPOSITES_CREATED
+from ..metrics import COMPOSITE_GROUPS, COMPOSITE_LATE, COMPOSITES_CREATED
 from ..store import composites as store
 from ..timeutil import now_us
 from .engine import BaseEvent, CompositeJoined, CompositeOpened, Engine, RuleSpec
@@ -23,6 +29,7 @@ from .views import composite_view
 
 log = logging.getLogger("listenpost.composite")
 STREAM = "sound.composites"
+EXPIRE_EVERY = 1.0  # seconds between watermark advances
 
 
 def spec_of(row: Mapping[Any, Any]) -> RuleSpec:
@@ -38,34 +45,57 @@ def spec_of(row: Mapping[Any, Any]) -> RuleSpec:
 
 
 class CompositeRunner:
-    def __init__(self, engine: AsyncEngine, bus: Bus) -> None:
+    def __init__(self, engine: AsyncEngine, bus: Bus, lateness: float = 300.0) -> None:
         self.db = engine
         self.bus = bus
+        self.lateness = lateness
         self.engine = Engine()
+        self._expiring: asyncio.Task[None] | None = None
         self.rules: dict[str, dict[str, Any]] = {}
         self.lock = asyncio.Lock()
         # decisions the engine made that the database refused; retried with the next events
         self.unsaved: list[CompositeOpened | CompositeJoined] = []
 
+    def watermark(self) -> float:
+        """The engine's clock bound in unix seconds: now minus the accepted lateness."""
+        return now_us() / 1e6 - self.lateness
+
     async def start(self) -> None:
+        watermark = self.watermark()
+        newest_allowed = watermark + 2 * self.lateness  # the ingest's bound: now + skew
         async with self.db.connect() as conn:
             rows = await store.all_rules(conn)
             self.rules = {r["id"]: dict(r) for r in rows}
             self.engine.set_rules(spec_of(r) for r in rows)
             widest = max((float(r["window_seconds"]) for r in rows), default=0.0)
-            newest = await store.newest_event_time(conn)
-            since = newest - int(2 * widest * 1e6) - 1
+            since = int((watermark - 2 * widest) * 1e6) - 1
+            until = int(newest_allowed * 1e6)
             comps = await store.recent_composites(conn, since)
-            events = await store.recent_events(conn, since)
-        missing = self.engine.restore([_Stored(c) for c in comps], [_base(e) for e in events])
+            events = await store.recent_events(conn, since, until)
+        missing = self.engine.restore(
+            [_Stored(c) for c in comps], [_base(e) for e in events], now=watermark
+        )
         for opened in missing:
             await self._persist([opened])
+        COMPOSITE_GROUPS.set(self.engine.group_count())
+        self._expiring = asyncio.create_task(self._expire_forever(), name="composite-expire")
         log.info(
             "composite engine ready: %d rules, %d recent events replayed", len(rows), len(events)
         )
 
     async def stop(self) -> None:
-        return None
+        if self._expiring is not None:
+            self._expiring.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._expiring
+            self._expiring = None
+
+    async def _expire_forever(self) -> None:
+        while True:
+            await asyncio.sleep(EXPIRE_EVERY)
+            async with self.lock:
+                self.engine.expire(self.watermark())
+                COMPOSITE_GROUPS.set(self.engine.group_count())
 
     async def set_rule(self, row: Mapping[Any, Any]) -> None:
         async with self.lock:
@@ -88,6 +118,7 @@ class CompositeRunner:
                 changes += result.changes
                 if result.late_rules:
                     COMPOSITE_LATE.inc(result.late_rules)
+            COMPOSITE_GROUPS.set(self.engine.group_count())
             pending, self.unsaved = self.unsaved + changes, []
             if pending:
                 try:

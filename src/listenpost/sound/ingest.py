@@ -14,7 +14,7 @@ from ..bus.base import Bus
 from ..errors import Invalid
 from ..metrics import EVENTS_INGESTED, EVENTS_SUPPRESSED
 from ..store import sound as store
-from ..timeutil import now_us, parse_iso
+from ..timeutil import now_us, parse_iso, to_iso
 from . import thresholds
 from .labels import LABELS
 from .models import EventIn
@@ -24,7 +24,21 @@ LIVE_STREAM = "sound.events"
 AfterStore = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 
-def _row(item: EventIn, mic: Any, now: int) -> dict[str, Any]:
+def _created_at(item: EventIn, now: int, max_skew_us: int) -> int:
+    """The event's time (arrival when absent); ValueError when it is too far ahead of the
+    clock: an edge clock set in the future must not hold back composites and list order."""
+    if not item.created_at:
+        return now
+    created = parse_iso(item.created_at)
+    if created > now + max_skew_us:
+        raise ValueError(
+            f"created_at: {item.created_at!r} is more than {max_skew_us / 1e6:g} s ahead of the"
+            f" server clock ({to_iso(now)}); check the edge's clock (--max-clock-skew)"
+        )
+    return created
+
+
+def _row(item: EventIn, mic: Any, now: int, created_at: int) -> dict[str, Any]:
     threshold = (mic["thresholds"] or {}).get(item.label_id) or {}
     confidence = thresholds.truncate6(item.confidence)
     passed = thresholds.judge(threshold, confidence, item.sound_level)
@@ -42,7 +56,7 @@ def _row(item: EventIn, mic: Any, now: int) -> dict[str, Any]:
         "suppressed": not passed,
         "is_read": False,
         "read_at": None,
-        "created_at": parse_iso(item.created_at) if item.created_at else now,
+        "created_at": created_at,
         "updated_at": now,
     }
 
@@ -50,9 +64,10 @@ def _row(item: EventIn, mic: Any, now: int) -> dict[str, Any]:
 class Ingest:
     """Owns the write path so REST, batch and future ingesters share one behaviour."""
 
-    def __init__(self, engine: AsyncEngine, bus: Bus) -> None:
+    def __init__(self, engine: AsyncEngine, bus: Bus, max_skew: float = 300.0) -> None:
         self.engine = engine
         self.bus = bus
+        self.max_skew_us = int(max_skew * 1_000_000)
         self.after_store: list[AfterStore] = []
 
     async def accept(self, items: Sequence[EventIn]) -> list[dict[str, Any]]:
@@ -61,12 +76,20 @@ class Ingest:
         async with self.engine.begin() as conn:
             mics = await store.get_mics(conn, [i.mic_id for i in items])
             where = (lambda i: f"events[{i}].") if len(items) > 1 else (lambda i: "")
+            times = []
             for index, item in enumerate(items):
                 if item.label_id not in LABELS:
                     raise Invalid(f"{where(index)}label_id: unknown label {item.label_id!r}")
                 if item.mic_id not in mics:
                     raise Invalid(f"{where(index)}mic_id: unknown mic {item.mic_id!r}")
-            rows = [_row(item, mics[item.mic_id], now) for item in items]
+                try:
+                    times.append(_created_at(item, now, self.max_skew_us))
+                except ValueError as exc:
+                    raise Invalid(f"{where(index)}{exc}") from exc
+            rows = [
+                _row(item, mics[item.mic_id], now, created_at)
+                for item, created_at in zip(items, times, strict=True)
+            ]
             offsets = await store.insert_events(conn, rows)
         for row, offset in zip(rows, offsets, strict=True):
             mic = mics[row["mic_id"]]

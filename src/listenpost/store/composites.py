@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, func, select
+from sqlalchemy import RowMapping, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -88,17 +88,19 @@ async def recent_composites(conn: AsyncConnection, since_started: int) -> list[R
     return list((await conn.execute(q)).mappings())
 
 
-async def newest_event_time(conn: AsyncConnection) -> int:
-    q = select(func.max(E.c.created_at)).where(E.c.suppressed.is_(False))
-    return int((await conn.execute(q)).scalar() or 0)
-
-
-async def recent_events(conn: AsyncConnection, since_created: int) -> list[RowMapping]:
-    """Accepted events newer than `since_created` with their mic's edge, in arrival order."""
+async def recent_events(
+    conn: AsyncConnection, since_created: int, until_created: int
+) -> list[RowMapping]:
+    """Accepted events with `since < created_at <= until` and their mic's edge, in arrival
+    order (`until` leaves out times ahead of the clock that an older version let in)."""
     q = (
         select(E.c.id, E.c.label_id, E.c.mic_id, E.c.created_at, t.mics.c.edge_id)
         .select_from(E.outerjoin(t.mics, t.mics.c.id == E.c.mic_id))
-        .where(E.c.created_at > since_created, E.c.suppressed.is_(False))
+        .where(
+            E.c.created_at > since_created,
+            E.c.created_at <= until_created,
+            E.c.suppressed.is_(False),
+        )
         .order_by(E.c.seq)
     )
     return list((await conn.execute(q)).mappings())
