@@ -69,4 +69,10 @@ RADIO_ERRORS = Counter(
     ["reason"],
     registry=REGISTRY,
 )
+RADIO_REFUSED = Counter(
+    "listenpost_radio_refused_total",
+    "trunk-recorder messages refused whole for exceeding a per-message limit, by message type",
+    ["reason"],
+    registry=REGISTRY,
+)
 RATE_LIMITED = Counter("listenpost_rate_limited_total", "Requests answered 429", registry=REGISTRY)

@@ -17,6 +17,7 @@ from .config import Settings
 from .hub.hub import Hub, Match
 from .radio.processor import STREAM as RADIO_STREAM
 from .radio.processor import RadioProcessor
+from .radio.state import Limits
 from .sound.ingest import Ingest
 from .store import keys
 from .store.db import make_engine
@@ -50,7 +51,8 @@ class Node:
         ingest.after_store.append(composites.on_events)
         node = cls(settings, engine, bus, Hub(), ingest, composites, rate_limiter=limiter)
         node.services.append(composites)
-        node.radio = RadioProcessor(engine, bus, settings.data_dir)
+        limits = Limits(settings.radio_max_active_calls, settings.radio_max_rate_systems)
+        node.radio = RadioProcessor(engine, bus, settings.data_dir, limits)
         from .radio.ws import radio_match
 
         node.matchers[RADIO_STREAM] = radio_match

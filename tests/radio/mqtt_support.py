@@ -17,10 +17,12 @@ FIXTURES = SHARED / "fixtures" / "trunk-recorder-mqtt"
 BROKER = ("127.0.0.1", int(os.environ.get("LISTENPOST_TEST_MQTT_PORT", "1883")))
 
 
-def mqtt_client(client_id: str = "", clean: bool = True) -> paho.Client:
+def mqtt_client(
+    client_id: str = "", clean: bool = True, broker: tuple[str, int] = BROKER
+) -> paho.Client:
     client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean)
     try:
-        client.connect(*BROKER)
+        client.connect(*broker)
     except OSError as exc:
         service_missing("Mosquitto MQTT broker", str(exc))
     client.loop_start()
@@ -46,28 +48,58 @@ def publish(messages: list[tuple[str, bytes]]) -> None:
         client.disconnect()
 
 
-def forget_session(client_id: str) -> None:
+def publish_at_once(messages: list[tuple[str, bytes]], broker: tuple[str, int] = BROKER) -> None:
+    """Publish every message without waiting for each acknowledgement (a burst), then wait
+    until the broker has acknowledged them all."""
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2)
+    client.max_inflight_messages_set(0)  # 0: no client-side limit
+    try:
+        client.connect(*broker)
+    except OSError as exc:
+        service_missing("Mosquitto MQTT broker", str(exc))
+    client.loop_start()
+    try:
+        infos = [client.publish(topic, payload, qos=1) for topic, payload in messages]
+        for info in infos:
+            info.wait_for_publish(60)
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
+def unit_on_messages(prefix: str, units: list[int]) -> list[tuple[str, bytes]]:
+    """One fixture `on` message per unit id."""
+    template = json.loads((FIXTURES / "unit_on.json").read_text())
+    out = []
+    for unit in units:
+        template["on"]["unit"] = unit
+        out.append((f"{prefix}/units/p25trunk/on", json.dumps(template).encode()))
+    return out
+
+
+def forget_session(client_id: str, broker: tuple[str, int] = BROKER) -> None:
     """Drop a persistent session the broker keeps for a test client id."""
-    client = mqtt_client(client_id, clean=True)
+    client = mqtt_client(client_id, clean=True, broker=broker)
     client.loop_stop()
     client.disconnect()
 
 
 class RadioServer(Server):
-    def __init__(self, data_dir: Path, **env: str) -> None:
+    def __init__(self, data_dir: Path, broker: tuple[str, int] = BROKER, **env: str) -> None:
+        self.broker = broker
         self.prefix = f"lpt{uuid.uuid4().hex[:8]}"
         self.client_id = f"listenpost-test-{self.prefix}"
         topics = ",".join(f"{self.prefix}/{t}" for t in ("feeds/#", "units/#", "messages/#"))
         super().__init__(
             data_dir,
-            LISTENPOST_MQTT_URL=f"mqtt://{BROKER[0]}:{BROKER[1]}",
+            LISTENPOST_MQTT_URL=f"mqtt://{broker[0]}:{broker[1]}",
             LISTENPOST_MQTT_TOPICS=topics,
             LISTENPOST_MQTT_CLIENT_ID=self.client_id,
             **env,
         )
 
     def start(self, extra: list[str] | None = None) -> RadioServer:
-        mqtt_client().disconnect()  # fails clearly when the broker is absent
+        mqtt_client(broker=self.broker).disconnect()  # fails clearly when the broker is absent
         super().start(extra)
         deadline = time.time() + 20
         while httpx.get(self.base + "/health").json().get("mqtt") != "connected":

@@ -11,7 +11,15 @@ from typing import Any
 
 import httpx
 import pytest
-from mqtt_support import FIXTURES, RadioServer, fixture_messages, forget_session, publish, wait_for
+from mqtt_support import (
+    FIXTURES,
+    RadioServer,
+    fixture_messages,
+    forget_session,
+    publish,
+    unit_on_messages,
+    wait_for,
+)
 from websockets.sync.client import ClientConnection, connect
 
 CHANNELS = {
@@ -64,16 +72,6 @@ def drain(ws: ClientConnection, quiet: float = 1.5) -> list[dict[str, Any]]:
             frames.append(json.loads(ws.recv(timeout=quiet)))
         except TimeoutError:
             return frames
-
-
-def unit_on_messages(prefix: str, units: list[int]) -> list[tuple[str, bytes]]:
-    """One fixture `on` message per unit id."""
-    template = json.loads((FIXTURES / "unit_on.json").read_text())
-    out = []
-    for unit in units:
-        template["on"]["unit"] = unit
-        out.append((f"{prefix}/units/p25trunk/on", json.dumps(template).encode()))
-    return out
 
 
 def stored_units(c: httpx.Client, **params: Any) -> set[int]:

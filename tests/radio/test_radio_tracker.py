@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from mqtt_support import FIXTURES
 
@@ -61,8 +62,57 @@ def test_a_snapshot_rolled_back_is_applied_once_on_retry() -> None:
     tracker.start(call, 7)
     tracker.snapshot([])
     tracker.snapshot([])
-    saved = tracker.save()
+    mark = tracker.mark()
     assert [e.call_id for e in tracker.snapshot([])[1]] == [7]  # ...then the store fails
-    tracker.load(saved)
+    tracker.undo(mark)
     assert [e.call_id for e in tracker.snapshot([])[1]] == [7]
     assert tracker.live == {}
+
+
+def many_calls(n: int) -> list[CallRecord]:
+    call = snapshot_call()
+    return [replace(call, tr_call_id=f"2_{i}_1686699318", talkgroup=i) for i in range(1, n + 1)]
+
+
+def test_rollback_cost_is_what_the_record_changed_not_the_active_calls() -> None:
+    """With 20,000 live calls, a record that changes one call journals one change, and
+    undoing it restores exactly the state before (no copy of the whole tracker)."""
+    tracker = ActiveCalls()
+    calls = many_calls(20_000)
+    for i, call in enumerate(calls):
+        tracker.start(call, i)
+    tracker.forget()
+    before = dict(tracker.live)
+    mark = tracker.mark()
+    assert tracker.live.journal_size == 0  # a record touching no call costs nothing
+    tracker.end(calls[5])
+    tracker.start(replace(calls[0], tr_call_id="new"), 99)
+    assert tracker.live.journal_size == 2
+    tracker.undo(mark)
+    assert tracker.live == before
+
+
+def test_undo_restores_a_snapshot_that_ended_and_started_calls() -> None:
+    tracker = ActiveCalls()
+    a, b, c = many_calls(3)
+    tracker.start(a, 1)
+    tracker.start(b, 2)
+    tracker.snapshot([a])
+    tracker.snapshot([a])
+    tracker.forget()
+    before = dict(tracker.live)
+    mark = tracker.mark()
+    new, ended = tracker.snapshot([c])
+    assert new == [c] and [e.call_id for e in ended] == [2]
+    tracker.start(c, 3)
+    tracker.undo(mark)
+    assert tracker.live == before
+    assert tracker.snapshot([c])[1][0].call_id == 2  # the retry ends it again
+
+
+def test_journal_refuses_unjournaled_mutation() -> None:
+    import pytest
+
+    tracker = ActiveCalls()
+    with pytest.raises(TypeError):
+        tracker.live.update({})

@@ -144,17 +144,21 @@ def audio_available_external(
 
 
 def unit_event(unit: UnitEventRecord, *, sysid: str) -> Payload:
-    """§2.4; ``talkgroup`` is 0 when the message has none (a real value for filters)."""
-    return _sorted(
-        {
-            "unit": unit.unit,
-            "unit_tag": unit.unit_alpha_tag,
-            "event_type": unit.event_type,
-            "talkgroup": unit.talkgroup or 0,
-            "system": unit.sys_name,
-            "sysid": sysid,
-        }
-    )
+    """§2.4; ``talkgroup`` is 0 when the message has none (a real value for filters).
+
+    A ``call_alert`` (unit -> target unit, not in tr-engine) adds ``target_unit``; the other
+    event types keep exactly the §2.4 fields."""
+    data: Payload = {
+        "unit": unit.unit,
+        "unit_tag": unit.unit_alpha_tag,
+        "event_type": unit.event_type,
+        "talkgroup": unit.talkgroup or 0,
+        "system": unit.sys_name,
+        "sysid": sysid,
+    }
+    if unit.target_unit is not None:
+        data["target_unit"] = unit.target_unit
+    return _sorted(data)
 
 
 def rate_update(rate: RateRecord, *, sysid: str) -> Payload:

@@ -1,9 +1,14 @@
 """The MQTT shell: subscribe to trunk-recorder's plugin topics and feed the processor.
 
-QoS 1 with a persistent session (fixed client id, clean_session off): what the plugin
-publishes while listenpost is briefly away is queued by the broker and delivered on return.
-Each message is acknowledged (PUBACK) only after it has been stored, so a crash or restart
-between receipt and storage makes the broker deliver it again instead of losing it.
+MQTT v5, QoS 1, a persistent session (fixed client id, clean start off, a session that
+never expires): what the plugin publishes while listenpost is briefly away is queued by the
+broker and delivered on return. Each message is acknowledged (PUBACK) only after it has been
+stored, so a crash or restart between receipt and storage makes the broker deliver it again.
+
+Acknowledging after storing keeps messages in flight longer; a broker sends a client at most
+its in-flight window and queues the rest up to `max_queued_messages` (Mosquitto: 1000), then
+drops. So listenpost asks for a large window (v5 Receive Maximum) and stores what has arrived
+in batches, one transaction each, acknowledging a batch's messages after its commit.
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import aiomqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from ..config import Settings
 from .processor import RadioProcessor
 
 log = logging.getLogger("listenpost.radio.mqtt")
+SESSION_NEVER_EXPIRES = 0xFFFFFFFF
 
 
 def broker_args(url: str, username: str = "", password: str = "") -> dict[str, Any]:
@@ -52,11 +60,23 @@ class MqttIngest:
         self.args = broker_args(settings.mqtt_url, settings.mqtt_username, settings.mqtt_password)
         self.topics = settings.mqtt_topics
         self.client_id = settings.mqtt_client_id
+        self.receive_maximum = max(1, min(settings.mqtt_receive_maximum, 65535))
+        self.batch_size = max(1, settings.mqtt_batch_size)
         self.processor = processor
         self.connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        log.info(
+            "MQTT: broker %s:%s, client id %r, protocol MQTT v5 (receive maximum %d), "
+            "persistent session (clean start off, never expires), QoS 1, ack after store, "
+            "batches of up to %d messages",
+            self.args["hostname"],
+            self.args["port"],
+            self.client_id,
+            self.receive_maximum,
+            self.batch_size,
+        )
         self._task = asyncio.create_task(self._run(), name="mqtt-ingest")
 
     async def stop(self) -> None:
@@ -65,16 +85,27 @@ class MqttIngest:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
+    def _client(self) -> aiomqtt.Client:
+        props = Properties(PacketTypes.CONNECT)
+        props.ReceiveMaximum = self.receive_maximum
+        props.SessionExpiryInterval = SESSION_NEVER_EXPIRES
+        client = aiomqtt.Client(
+            identifier=self.client_id,
+            protocol=aiomqtt.ProtocolVersion.V5,
+            clean_start=False,
+            properties=props,
+            keepalive=60,
+            **self.args,
+        )
+        # aiomqtt has no switch for it; paho acks on receipt unless told otherwise.
+        client._client.manual_ack_set(True)  # noqa: SLF001
+        return client
+
     async def _run(self) -> None:
         delay = 1.0
         while True:
             try:
-                client = aiomqtt.Client(
-                    identifier=self.client_id, clean_session=False, keepalive=60, **self.args
-                )
-                # aiomqtt has no switch for it; paho acks on receipt unless told otherwise.
-                client._client.manual_ack_set(True)  # noqa: SLF001
-                async with client:
+                async with self._client() as client:
                     for topic in self.topics:
                         await client.subscribe(topic, qos=1)
                     log.info(
@@ -84,12 +115,7 @@ class MqttIngest:
                     )
                     self.connected.set()
                     delay = 1.0
-                    async for message in client.messages:
-                        payload = message.payload
-                        if not isinstance(payload, bytes):
-                            payload = str(payload or "").encode()
-                        await self.processor.handle(message.topic.value, payload)
-                        client._client.ack(message.mid, message.qos)  # noqa: SLF001
+                    await self._consume(client)
             except aiomqtt.MqttError as exc:
                 self.connected.clear()
                 log.warning(
@@ -100,3 +126,21 @@ class MqttIngest:
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 60.0)
+
+    async def _consume(self, client: aiomqtt.Client) -> None:
+        """Take what has arrived (up to a batch), store it, then acknowledge it."""
+        messages = client.messages
+        async for first in messages:
+            batch = [first]
+            while len(batch) < self.batch_size and len(messages) > 0:
+                batch.append(await anext(messages))
+            await self.processor.handle_batch([(m.topic.value, _payload(m)) for m in batch])
+            for m in batch:
+                client._client.ack(m.mid, m.qos)  # noqa: SLF001
+
+
+def _payload(message: aiomqtt.Message) -> bytes:
+    payload = message.payload
+    if isinstance(payload, bytes):
+        return payload
+    return str(payload or "").encode()

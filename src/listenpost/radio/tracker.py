@@ -1,14 +1,17 @@
 """Pure active-call tracker: which calls are live, from call_start/call_end/calls_active.
 
 A call missing from `misses` consecutive `calls_active` snapshots has ended (tr-engine's rule).
+Entries are immutable and replaced on change, so the journal of `live` (see undo.py) can
+roll a failed transaction back at the cost of what it changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .records import CallRecord
+from .undo import UndoDict
 
 Key = tuple[str, str]  # (system short name, trunk-recorder call id)
 
@@ -17,7 +20,7 @@ def key_of(call: CallRecord) -> Key:
     return (call.sys_name, call.tr_call_id or f"{call.sys_num}_{call.talkgroup}_{call.call_num}")
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Live:
     call: CallRecord
     call_id: int
@@ -27,7 +30,7 @@ class Live:
 class ActiveCalls:
     def __init__(self, misses: int = 3) -> None:
         self.misses = misses
-        self.live: dict[Key, Live] = {}
+        self.live: UndoDict[Key, Live] = UndoDict()
 
     def start(self, call: CallRecord, call_id: int) -> None:
         self.live[key_of(call)] = Live(call, call_id)
@@ -45,20 +48,23 @@ class ActiveCalls:
         ended = []
         for key, live in list(self.live.items()):
             if key in present:
-                live.missed = 0
-                live.call = present[key]
+                if live.missed or live.call != present[key]:
+                    self.live[key] = replace(live, call=present[key], missed=0)
+            elif live.missed + 1 >= self.misses:
+                ended.append(self.live.pop(key))
             else:
-                live.missed += 1
-                if live.missed >= self.misses:
-                    ended.append(self.live.pop(key))
+                self.live[key] = replace(live, missed=live.missed + 1)
         return new, ended
 
-    def save(self) -> dict[Key, Live]:
-        """A copy of the state, to roll back to when storing what a message changed fails."""
-        return {k: Live(v.call, v.call_id, v.missed) for k, v in self.live.items()}
+    def mark(self) -> int:
+        """A point to roll back to when storing what a message changed fails."""
+        return self.live.mark()
 
-    def load(self, saved: dict[Key, Live]) -> None:
-        self.live = saved
+    def undo(self, mark: int) -> None:
+        self.live.undo(mark)
+
+    def forget(self) -> None:
+        self.live.forget()
 
     def on_freq(self, freq: int | None) -> CallRecord | None:
         """The live call on a frequency (to annotate recorder updates)."""

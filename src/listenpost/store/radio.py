@@ -4,24 +4,89 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import RowMapping, Table, and_, select
+from sqlalchemy import RowMapping, Select, Table, and_, case, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import radio_tables as rt
 
 
+def _seen(table: Table, seen: int) -> dict[str, Any]:
+    """`first_seen`/`last_seen` widened to include `seen`: a late message (a broker's
+    backlog) may move first_seen earlier but never moves last_seen backwards."""
+    first, last = table.c.first_seen, table.c.last_seen
+    return {
+        "first_seen": case((first > seen, seen), else_=first),
+        "last_seen": case((last < seen, seen), else_=last),
+    }
+
+
 async def upsert(
-    conn: AsyncConnection, table: Table, keys: dict[str, Any], values: dict[str, Any], now: int
+    conn: AsyncConnection, table: Table, keys: dict[str, Any], values: dict[str, Any], seen: int
 ) -> None:
-    """Insert or update a row found by `keys`; keeps `first_seen`, moves `last_seen`.
+    """Insert or update a row found by `keys`, seen at `seen` (the message's time).
     Values that are None do not overwrite known ones."""
     cond = and_(*(table.c[k] == v for k, v in keys.items()))
     found = (await conn.execute(select(*(table.c[k] for k in keys)).where(cond))).first()
     clean = {k: v for k, v in values.items() if v is not None}
     if found is None:
-        await conn.execute(table.insert().values(**keys, **values, first_seen=now, last_seen=now))
+        await conn.execute(table.insert().values(**keys, **values, first_seen=seen, last_seen=seen))
     else:
-        await conn.execute(table.update().where(cond).values(**clean, last_seen=now))
+        await conn.execute(table.update().where(cond).values(**clean, **_seen(table, seen)))
+
+
+async def widen_seen(conn: AsyncConnection, table: Table, keys: dict[str, Any], seen: int) -> None:
+    """Widen a known row's first_seen/last_seen to include `seen`."""
+    cond = and_(*(table.c[k] == v for k, v in keys.items()))
+    await conn.execute(table.update().where(cond).values(**_seen(table, seen)))
+
+
+async def heartbeat(conn: AsyncConnection, instance_id: str, at: int, received: int) -> None:
+    """Record a plugin heartbeat; `last_heartbeat` never moves backwards."""
+    hb = rt.heartbeats
+    cond = hb.c.instance_id == instance_id
+    found = (await conn.execute(select(hb.c.instance_id).where(cond))).first()
+    if found is None:
+        values = {"last_heartbeat": at, "received_at": received, "count": 1}
+        await conn.execute(hb.insert().values(instance_id=instance_id, **values))
+        return
+    await conn.execute(
+        hb.update()
+        .where(cond)
+        .values(
+            last_heartbeat=case((hb.c.last_heartbeat < at, at), else_=hb.c.last_heartbeat),
+            received_at=received,
+            count=hb.c.count + 1,
+        )
+    )
+
+
+def instances_query() -> Select[Any]:
+    """trunk-recorder instances (from config messages or heartbeats) with their last
+    heartbeat, for the instances view."""
+    i, hb = rt.instances, rt.heartbeats
+    ids = select(i.c.instance_id).union(select(hb.c.instance_id)).subquery()
+    return (
+        select(
+            ids.c.instance_id,
+            i.c.instance_key,
+            i.c.first_seen,
+            i.c.last_seen,
+            hb.c.last_heartbeat,
+            hb.c.received_at.label("heartbeat_received_at"),
+            hb.c["count"].label("heartbeats"),
+        )
+        .select_from(ids)
+        .outerjoin(i, i.c.instance_id == ids.c.instance_id)
+        .outerjoin(hb, hb.c.instance_id == ids.c.instance_id)
+        .order_by(ids.c.instance_id)
+    )
+
+
+async def heartbeats(conn: AsyncConnection) -> dict[str, int]:
+    """instance id -> last heartbeat (µs), for /health."""
+    hb = rt.heartbeats
+    rows = await conn.execute(select(hb.c.instance_id, hb.c.last_heartbeat))
+    return {r[0]: int(r[1]) for r in rows}
 
 
 async def system(conn: AsyncConnection, short_name: str) -> RowMapping | None:
@@ -60,3 +125,13 @@ async def recorder(conn: AsyncConnection, instance: str, src: int, rec: int) -> 
     c = rt.recorders.c
     q = select(rt.recorders).where(c.instance_id == instance, c.src_num == src, c.rec_num == rec)
     return (await conn.execute(q)).mappings().first()
+
+
+async def call(conn: AsyncConnection, call_id: int) -> RowMapping | None:
+    q = select(rt.calls).where(rt.calls.c.id == call_id)
+    return (await conn.execute(q)).mappings().first()
+
+
+async def update_recorder(conn: AsyncConnection, recorder_id: int, values: dict[str, Any]) -> None:
+    c = rt.recorders.c
+    await conn.execute(rt.recorders.update().where(c.id == recorder_id).values(**values))

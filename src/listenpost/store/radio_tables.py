@@ -108,6 +108,7 @@ calls = Table(
     Column("audio_path", Text),
     Column("audio_size", BigInteger),
     Column("metadata", JSON),
+    Column("ended", Boolean),  # call_end announced (once per call; schema v6)
 )
 Index("ix_radio_calls_tr", calls.c.tr_call_id)
 Index("ix_radio_calls_tg_start", calls.c.system, calls.c.talkgroup, calls.c.start_time)
@@ -149,6 +150,7 @@ unit_events = Table(
     Column("unit_alpha_tag", String(200)),
     Column("event_type", String(16), nullable=False),
     Column("talkgroup", BigInteger),
+    Column("target_unit", BigInteger),  # call_alert: the unit alerted (schema v6)
     Column("time", BigInteger),
     Column("metadata", JSON),
 )
@@ -195,6 +197,15 @@ trunk_messages = Table(
     Column("opcode_type", String(64)),
     Column("opcode_desc", String(200)),
     Column("meta", Text),
+)
+
+heartbeats = Table(
+    "radio_heartbeats",
+    metadata,
+    Column("instance_id", String(200), primary_key=True),
+    Column("last_heartbeat", BigInteger, nullable=False),  # the plugin's time, never ahead
+    Column("received_at", BigInteger, nullable=False),  # this server's clock
+    Column("count", BigInteger, nullable=False, default=0),
 )
 
 ALL = (

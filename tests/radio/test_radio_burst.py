@@ -1,0 +1,96 @@
+"""A burst of QoS-1 messages to a broker with Mosquitto's default limits is stored whole.
+
+The broker here is a private `mosquitto` with nothing but a listener configured, so its
+in-flight window and queue (`max_inflight_messages` 20, `max_queued_messages` 1000) are
+the defaults a newcomer runs with.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from mqtt_support import RadioServer, forget_session, publish_at_once, unit_on_messages
+from support import free_port, service_missing
+
+BURST = 5000
+
+
+@pytest.fixture
+def default_broker(tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """A `mosquitto` subprocess on a free port with its default limits."""
+    binary = shutil.which("mosquitto")
+    if binary is None:
+        service_missing("mosquitto binary", "not on PATH")
+    assert binary is not None
+    port = free_port()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n")
+    log = (tmp_path / "mosquitto.log").open("wb")
+    proc = subprocess.Popen([binary, "-c", str(conf)], stdout=log, stderr=log)
+    try:
+        deadline = time.time() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                assert proc.poll() is None, (tmp_path / "mosquitto.log").read_text()
+                assert time.time() < deadline, "mosquitto did not open its port"
+                time.sleep(0.1)
+        yield ("127.0.0.1", port)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+def stored_count(srv: RadioServer, token: str) -> int:
+    r = httpx.get(
+        srv.base + "/api/v1/units",
+        params={"sysid": "p25trunk", "size": 1},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    return int(r.json()["total_cnt"])
+
+
+def wait_until_settled(srv: RadioServer, want: int, quiet: float = 20.0) -> int:
+    """Poll until `want` units are stored or the count stops moving for `quiet` seconds."""
+    token = srv.token()
+    last, since = -1, time.time()
+    while True:
+        count = stored_count(srv, token)
+        if count >= want:
+            return count
+        if count != last:
+            last, since = count, time.time()
+        elif time.time() - since > quiet:
+            return count
+        time.sleep(0.5)
+
+
+def test_burst_of_5000_on_a_default_broker_is_stored_completely(
+    tmp_path: Path, default_broker: tuple[str, int]
+) -> None:
+    srv = RadioServer(tmp_path / "radio", broker=default_broker, LISTENPOST_LOG_LEVEL="info")
+    try:
+        srv.start()
+        units = list(range(900000, 900000 + BURST))
+        publish_at_once(unit_on_messages(srv.prefix, units), broker=default_broker)
+        assert wait_until_settled(srv, BURST) == BURST
+        with httpx.Client(
+            base_url=srv.base, headers={"Authorization": f"Bearer {srv.token()}"}
+        ) as c:
+            events = c.get(f"/api/v1/units/{units[-1]}/events").json()
+            assert [e["event_type"] for e in events["results"]] == ["on"]
+        log = srv.log.read_text()
+        assert "MQTT" in log and "receive maximum" in log.lower()
+    finally:
+        srv.stop()
+        forget_session(srv.client_id, broker=default_broker)
