@@ -22,6 +22,7 @@ from .metrics import REGISTRY
 from .node import Node
 from .radio import api as radio_api
 from .radio import ws as radio_ws
+from .radio.views import radio_health
 from .sound import api as sound_api
 from .sound import live as sound_live
 from .store.db import database_answers
@@ -79,6 +80,8 @@ def create_app(settings: Settings) -> FastAPI:
         body: dict[str, Any] = {"status": status, "version": __version__, "database": database}
         if node.mqtt is not None:
             body["mqtt"] = "connected" if node.mqtt.connected.is_set() else "disconnected"
+            if database == "ok":
+                body["radio"] = await radio_health(node.engine)
         return body
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics (no auth)")

@@ -232,3 +232,70 @@ def test_messages_over_their_cap_are_refused_counted_and_logged(tmp_path: Path) 
     finally:
         srv.stop()
         forget_session(srv.client_id)
+
+
+def test_heartbeats_are_liveness_not_errors(radio: RadioServer) -> None:
+    radio.start()
+    beats = [
+        {"type": "heartbeat", "timestamp": 1712789072, "instance_id": "east"},
+        {"type": "heartbeat", "timestamp": 1712789082, "instance_id": "east"},
+        {"type": "heartbeat", "timestamp": 1712789077, "instance_id": "east"},  # late
+        {"type": "heartbeat", "timestamp": 1712789090, "instance_id": "west"},
+    ]
+    publish([(f"{radio.prefix}/feeds/heartbeat", json.dumps(b).encode()) for b in beats])
+    with radio.client() as c:
+        got = wait_for(
+            lambda: (
+                (r := c.get("/api/v1/instances").json())["total_cnt"] == 2
+                and r["results"][0]["heartbeats"] == 3
+                and r
+            )
+        )
+    east, west = got["results"]
+    assert (east["instance_id"], east["last_heartbeat"]) == ("east", "2024-04-10T22:44:42Z")
+    assert (west["instance_id"], west["last_heartbeat"]) == ("west", "2024-04-10T22:44:50Z")
+    health = httpx.get(radio.base + "/health").json()
+    assert health["radio"]["instances"] == {
+        "east": {"last_heartbeat": "2024-04-10T22:44:42Z"},
+        "west": {"last_heartbeat": "2024-04-10T22:44:50Z"},
+    }
+    metrics = httpx.get(radio.base + "/metrics").text
+    assert "listenpost_radio_errors_total{" not in metrics
+    assert "WARNING" not in radio.log.read_text()
+
+
+CALL_ALERT = {
+    "type": "call_alert",
+    "call_alert": {
+        "sys_num": 1,
+        "sys_name": "pscsite4",
+        "unit": 4810011,
+        "unit_alpha_tag": "",
+        "target_unit": 4811289,
+        "target_unit_alpha_tag": "OFFICER JONES",
+    },
+    "timestamp": 1712789072,
+    "instance_id": "trunk-recorder",
+}
+
+
+def test_call_alert_is_a_unit_event_with_its_target(radio: RadioServer) -> None:
+    radio.start()
+    ws = listen(radio)
+    publish([(f"{radio.prefix}/units/pscsite4/call_alert", json.dumps(CALL_ALERT).encode())])
+    frames = [f for f in drain(ws) if f["event"] == "unit_event"]
+    ws.close()
+    assert [f["data"] for f in frames] == [
+        {
+            "event_type": "call_alert",
+            "system": "pscsite4",
+            "sysid": "pscsite4",
+            "talkgroup": 0,
+            "target_unit": 4811289,
+            "unit": 4810011,
+            "unit_tag": "",
+        }
+    ]
+    with radio.client() as c:
+        events = c.get("/api/v1/units/4810011/events").json()["results"]
+        assert [(e["event_type"], e["target_unit"]) for e in events] == [("call_alert", 4811289)]

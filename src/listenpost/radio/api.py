@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 from ..auth.deps import require_access, require_access_or_query
 from ..errors import Conflict, NotFound
 from ..params import INT64_MAX, Int64Query, Page, Size, int64_param, iso_param
+from ..store import radio as q
 from ..store import radio_tables as rt
 from ..store.paging import envelope, fetch_page
 from . import views
@@ -42,6 +43,11 @@ async def _page(
 async def systems(request: Request, page: Page = 1, size: Size = 10) -> dict[str, Any]:
     q = select(rt.systems).order_by(rt.systems.c.short_name)
     return await _page(request, q, page, size, views.system_view)
+
+
+@router.get("/instances", summary="trunk-recorder instances and their last heartbeat")
+async def instances(request: Request, page: Page = 1, size: Size = 10) -> dict[str, Any]:
+    return await _page(request, q.instances_query(), page, size, views.instance_view)
 
 
 async def _resolve(request: Request, table: Any, id_col: str, ident: str, what: str) -> Any:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ..store import radio as q
 from ..timeutil import to_iso
 
 Row = Mapping[Any, Any]
@@ -100,6 +103,7 @@ def unit_event_view(r: Row) -> dict[str, Any]:
         "unit_alpha_tag": r["unit_alpha_tag"],
         "event_type": r["event_type"],
         "talkgroup": r["talkgroup"],
+        "target_unit": r["target_unit"],
         "time": to_iso(r["time"]),
     }
 
@@ -130,3 +134,23 @@ def rate_view(r: Row) -> dict[str, Any]:
         "decode_rate": r["decode_rate"],
         "control_channel": r["control_channel"],
     }
+
+
+def instance_view(r: Row) -> dict[str, Any]:
+    """A trunk-recorder instance: from its config message and/or its heartbeats."""
+    return {
+        "instance_id": r["instance_id"],
+        "instance_key": r["instance_key"],
+        "first_seen": to_iso(r["first_seen"]),
+        "last_seen": to_iso(r["last_seen"]),
+        "last_heartbeat": to_iso(r["last_heartbeat"]),
+        "heartbeat_received_at": to_iso(r["heartbeat_received_at"]),
+        "heartbeats": r["heartbeats"] or 0,
+    }
+
+
+async def radio_health(engine: AsyncEngine) -> dict[str, Any]:
+    """`/health`'s radio part: each plugin instance's last heartbeat (its own clock)."""
+    async with engine.connect() as conn:
+        beats = await q.heartbeats(conn)
+    return {"instances": {k: {"last_heartbeat": to_iso(v)} for k, v in sorted(beats.items())}}
