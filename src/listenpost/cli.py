@@ -48,6 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="seconds an /api/ws client may leave replies unread before it is closed (10)",
     )
+    serve.add_argument(
+        "--header-timeout", dest="header_timeout", type=float, help="request headers, s (30)"
+    )
+    serve.add_argument(
+        "--body-timeout", dest="body_timeout", type=float, help="request body, s (30)"
+    )
+    serve.add_argument(
+        "--max-connections-per-ip",
+        dest="max_connections_per_ip",
+        type=int,
+        help="open connections per client address, 0 for no limit (256)",
+    )
     serve.add_argument("--rate-limit", dest="rate_limit", help="e.g. 10/s,1000/min (off)")
     serve.add_argument("--max-body", dest="max_body", type=int, help="request body bytes")
     serve.add_argument(
@@ -82,9 +94,13 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from .app import create_app
+    from .connguard import protocol_classes
 
+    http, ws = protocol_classes(settings)
     uvicorn.run(
         create_app(settings),
+        http=http,
+        ws=ws,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,

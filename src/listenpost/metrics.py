@@ -76,3 +76,23 @@ RADIO_REFUSED = Counter(
     registry=REGISTRY,
 )
 RATE_LIMITED = Counter("listenpost_rate_limited_total", "Requests answered 429", registry=REGISTRY)
+HTTP_TIMEOUTS = Counter(
+    "listenpost_http_timeouts_total",
+    "Connections closed because a request's headers or body did not arrive in time, by phase",
+    ["phase"],
+    registry=REGISTRY,
+)
+CONNECTIONS_REFUSED = Counter(
+    "listenpost_connections_refused_total",
+    "Connections refused on arrival, by reason",
+    ["reason"],
+    registry=REGISTRY,
+)
+OPEN_CONNECTIONS = Gauge(
+    "listenpost_open_connections",
+    "Open client connections (HTTP and WebSocket)",
+    registry=REGISTRY,
+)
+for _phase in ("headers", "body"):
+    HTTP_TIMEOUTS.labels(_phase)
+CONNECTIONS_REFUSED.labels("per_ip")
