@@ -264,3 +264,9 @@ def test_numeric_string_too_long_to_convert_is_a_bad_field(digits: str) -> None:
     with pytest.raises(NormaliseError) as err:
         records("feeds/call_start", envelope("call_start", "call", dict(STRING_CALL, freq=digits)))
     assert err.value.kind == "bad_field" and "call.freq" in err.value.message
+
+
+def test_config_channels_skip_entries_not_sent() -> None:
+    body = {"systems": [{"sys_name": "metro", "channels": [None, "", "774581250", 851.5e6]}]}
+    rec = one("feeds/config", envelope("config", "config", body))
+    assert rec.systems[0].channels == (774581250, 851500000)
