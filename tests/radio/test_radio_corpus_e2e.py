@@ -3,6 +3,7 @@ nothing counted as an error, and the REST views hold what the messages said."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,3 +101,27 @@ def test_corpus_replay_is_stored_without_a_single_error(radio: RadioServer) -> N
         assert [x for x in calls if not isinstance(x["tr_call_id"], str)] == []
         alert = c.get("/api/v1/units/4810011/events").json()["results"]
         assert "call_alert" in {e["event_type"] for e in alert}
+
+
+@pytest.mark.xfail(
+    strict=True, reason="processor does not yet log/count ActiveCalls.rejected (radioproc)"
+)
+def test_one_bad_snapshot_entry_is_counted_and_the_others_stored(radio: RadioServer) -> None:
+    radio.start()
+    token = radio.token()
+    _, topic, payload = next(m for m in corpus_messages() if m[1] == "feeds/calls_active")
+    snapshot = json.loads(payload)
+    good = snapshot["calls"][0]
+    bad = {**good, "id": "2_4012_1686699318", "talkgroup": "not-a-number"}
+    other = {**good, "id": "2_4013_1686699318", "talkgroup": "4013"}
+    snapshot["calls"] = [good, bad, other]
+    publish([(f"{radio.prefix}/{topic}", json.dumps(snapshot).encode())])
+
+    def stored() -> set[int]:
+        with radio.client(token) as c:
+            return {x["talkgroup"] for x in every(c, "/api/v1/calls")}
+
+    assert wait_for(lambda: stored() >= {4011, 4013})
+    errors = metric_samples(radio.base, "listenpost_radio_errors_total")
+    assert errors.get('{reason="bad_field"}') == 1.0
+    assert "calls_active.calls[1].talkgroup" in radio.log.read_text()
