@@ -53,7 +53,9 @@ async def _run_clients(
 
 async def bench_listenpost(clients: int, events: int, batch: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
-        srv = Server(Path(tmp), LISTENPOST_CLIENT_QUEUE="100000").start()
+        srv = Server(
+            Path(tmp), LISTENPOST_CLIENT_QUEUE="100000", LISTENPOST_MAX_CONNECTIONS_PER_IP="0"
+        ).start()
         try:
             token = srv.token()
             headers = {"Authorization": f"Bearer {token}"}
