@@ -152,6 +152,15 @@ def test_audio_call_message_tag_naming() -> None:
     assert (rec.talkgroup_alpha_tag, rec.talkgroup_tag) == ("ALPHA", "TAG")
 
 
+def test_audio_call_message_naming_with_an_empty_alpha_tag() -> None:
+    """The naming is told by the key being there, even when its value is empty."""
+    payload = _audio()
+    md = payload["call"]["metadata"]
+    md.update(talkgroup_alpha_tag="", talkgroup_tag="TAG")
+    rec = one("feeds/audio", payload)
+    assert (rec.talkgroup_alpha_tag, rec.talkgroup_tag) == ("", "TAG")
+
+
 # ---------------------------------------------------------------- units
 
 UNIT_FILES = sorted(f"unit_{t}.json" for t in UNIT_TYPES - {"call_alert"})

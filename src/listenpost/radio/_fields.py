@@ -160,8 +160,9 @@ class Fields:
                 return value, self._w(name)
         return None, self._w(names[0])
 
-    def has(self, key: Key) -> bool:
-        return self._get(key)[0] is not None
+    def has(self, key: str) -> bool:
+        """Whether the key is there at all (even blank): tells which naming a payload uses."""
+        return self.d.get(key) is not None
 
     def num(self, key: Key) -> int | None:
         return to_int(*self._get(key))
