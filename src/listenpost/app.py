@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import __version__, errors
 from .auth import api as auth_api
 from .auth import logredact
+from .auth.deps import require_access
 from .bodylimit import BodyLimit
 from .composite import api as composite_api
 from .composite import live as composite_live
@@ -54,6 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="Deeply-compatible sound events and tr-engine-compatible radio streams.",
         lifespan=lifespan,
+        dependencies=[Depends(require_access)],  # every route: auth/policy.py decides
     )
     app.state.node = node
     errors.install_handlers(app)

@@ -57,9 +57,17 @@ LOOKS_LIKE_KEY = (
     "Invalid Key: this looks like an API key; exchange it at /api/v1/auth/reissue"
     " for an access token."
 )
+REVOKED_TOKEN = "Invalid Key: the API key this token was issued for is revoked or deleted."
 EXPIRED = (
     "Expired Token: authentication token expired. Please reissue a new token to renew your session."
 )
+
+
+def forbidden(method: str, path: str, need: str, have: str) -> str:
+    return (
+        f"Forbidden: {method} {path} needs an API key with scope '{need}' (or 'admin');"
+        f" this token's key has scope '{have}'."
+    )
 
 
 def error_response(status: int, message: str, **extra: Any) -> JSONResponse:

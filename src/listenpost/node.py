@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import HTTPConnection
 
 from .auth.ratelimit import RateLimiter, parse_limits
+from .auth.registry import KeyRegistry
+from .auth.watch import SocketWatch
 from .bus.base import Bus, from_url
 from .composite.runner import CompositeRunner
 from .config import Settings
@@ -40,6 +42,12 @@ class Node:
     matchers: dict[str, Callable[[bytes], Match]] = field(default_factory=dict)
     radio: RadioProcessor | None = None
     mqtt: Any = None
+    keys: KeyRegistry = field(init=False)
+    sockets: SocketWatch = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.keys = KeyRegistry(self.engine)
+        self.sockets = SocketWatch(self.keys)
 
     @classmethod
     def build(cls, settings: Settings) -> Node:
@@ -50,7 +58,7 @@ class Node:
         composites = CompositeRunner(engine, bus, settings.max_clock_skew)
         ingest.after_store.append(composites.on_events)
         node = cls(settings, engine, bus, Hub(), ingest, composites, rate_limiter=limiter)
-        node.services.append(composites)
+        node.services.extend((composites, node.sockets))
         limits = Limits(settings.radio_max_active_calls, settings.radio_max_rate_systems)
         node.radio = RadioProcessor(engine, bus, settings.data_dir, limits)
         from .radio.ws import radio_match

@@ -1,0 +1,79 @@
+"""Which API keys are active and with what scope, as the store has them, at most ~1 s old.
+
+Tokens are checked against this on every request and WebSocket sweep, so a key revoked by
+`listenpost apikey revoke` (another process, maybe another node) stops its tokens within
+`max_age`. One query reads every key, at most once per `max_age` per process, however many
+requests arrive; a key id not in the snapshot (created a moment ago) forces a fresh read.
+While the database does not answer, the last snapshot is kept (requests then meet the
+database's own 503), retried at most once per `max_age`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ..store.keys import list_keys
+
+log = logging.getLogger("listenpost.auth")
+
+
+@dataclass(frozen=True)
+class KeyState:
+    scope: str
+    revoked: bool
+
+
+class KeyRegistry:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        max_age: float = 1.0,
+        timeout: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._engine = engine
+        self._max_age = max_age
+        self._timeout = timeout
+        self._clock = clock
+        self._states: dict[str, KeyState] = {}
+        self._read_at: float | None = None  # when the last read (or failed attempt) began
+        self._lock = asyncio.Lock()
+
+    async def get(self, key_id: str) -> KeyState | None:
+        """The key's state; None when no such key exists (deleted, or never was)."""
+        if self._stale() or key_id not in self._states:
+            await self.refresh()
+        return self._states.get(key_id)
+
+    def peek(self, key_id: str) -> KeyState | None:
+        """The state in the current snapshot, without reading the store."""
+        return self._states.get(key_id)
+
+    def _stale(self) -> bool:
+        return self._read_at is None or self._clock() - self._read_at > self._max_age
+
+    async def refresh(self, only_if_stale: bool = False) -> None:
+        """Re-read every key; concurrent callers share one read."""
+        asked_at = self._clock()
+        async with self._lock:
+            if self._read_at is not None and self._read_at >= asked_at:
+                return  # another caller read the store after we asked
+            if only_if_stale and not self._stale():
+                return
+            started = self._clock()
+            try:
+                records = await asyncio.wait_for(list_keys(self._engine), self._timeout)
+            except (DBAPIError, OSError, TimeoutError) as exc:
+                if self._read_at is None:
+                    raise
+                log.warning("could not re-read API keys (%s); using the last list", exc)
+            else:
+                self._states = {r.id: KeyState(r.scope, r.revoked_at is not None) for r in records}
+            self._read_at = started
