@@ -1,4 +1,4 @@
-"""The `listenpost` command: `serve`, `apikey create|list|revoke`, `replay`."""
+"""The `listenpost` command: `serve`, `apikey create|list|revoke`, `db`, `replay`."""
 
 from __future__ import annotations
 
@@ -73,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys_cli.add_commands(sub, _common)
 
+    db = sub.add_parser("db", help="database schema (Alembic): upgrade, current, history")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="migrate the schema (startup does this too)")
+    upgrade.add_argument("revision", nargs="?", default="head", help="target (default head)")
+    for name, text in (("current", "show the database's revision"), ("history", "list revisions")):
+        _common(db_sub.add_parser(name, help=text))
+    _common(upgrade)
+
     replay = sub.add_parser("replay", help="publish a trunk-recorder fixture directory to MQTT")
     replay.add_argument("directory")
     replay.add_argument("--mqtt", dest="mqtt_url", required=True)
@@ -88,6 +96,8 @@ def _setup_logging(level: str) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
+    if level.lower() != "debug":  # Alembic narrates every step at INFO; listenpost sums it up
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _serve(settings: Settings) -> None:
@@ -112,9 +122,24 @@ def _serve(settings: Settings) -> None:
     )
 
 
+async def _db(settings: Settings, command: str, revision: str) -> None:
+    from .store.db import make_engine
+    from .store.migrations import migrate, show
+
+    engine = make_engine(settings.database_url)
+    try:
+        if command == "upgrade":
+            print(f"database at revision {await migrate(engine, revision)}")
+        else:
+            await show(engine, command)
+    finally:
+        await engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    flags: dict[str, Any] = {k: v for k, v in vars(args).items() if k not in {"command"}}
+    skip = {"command", "db_command", "revision"}
+    flags: dict[str, Any] = {k: v for k, v in vars(args).items() if k not in skip}
     if args.command == "replay":
         from .radio.replay import replay
 
@@ -128,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(settings.log_level)
     if args.command == "serve":
         _serve(settings)
+        return 0
+    if args.command == "db":
+        asyncio.run(_db(settings, args.db_command, getattr(args, "revision", "head")))
         return 0
     return keys_cli.run(args, settings)
 

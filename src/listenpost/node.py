@@ -72,8 +72,8 @@ class Node:
         return node
 
     async def start(self) -> None:
-        version = await migrate(self.engine)
-        log.info("database schema v%d ready", version)
+        revision = await migrate(self.engine)
+        log.info("database schema at revision %s", revision)
         self.secret = self.settings.jwt_secret or await keys.server_secret(self.engine)
         removed = await keys.sync_env_keys(self.engine, self.settings.api_keys)
         if removed:

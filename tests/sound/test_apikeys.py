@@ -113,12 +113,10 @@ def test_last_used_is_set_by_reissue(fresh_server: Server) -> None:
 
 def test_older_key_tables_are_upgraded(tmp_path: Path) -> None:
     """A database from before scopes: env keys all named alike, a duplicated CLI name."""
-    from listenpost.store.keys_schema import STEP
-
     create(tmp_path, "placeholder")  # a fully migrated database
     db = sqlite3.connect(tmp_path / "listenpost.db")
     db.executescript(
-        f"""
+        """
         DROP TABLE api_keys;
         CREATE TABLE api_keys (id VARCHAR(32) PRIMARY KEY, name VARCHAR(200) NOT NULL,
             key_hash VARCHAR(64) NOT NULL UNIQUE, created_at BIGINT NOT NULL);
@@ -126,7 +124,7 @@ def test_older_key_tables_are_upgraded(tmp_path: Path) -> None:
         INSERT INTO api_keys VALUES ('e2', 'env:LISTENPOST_API_KEYS', 'h2', 2);
         INSERT INTO api_keys VALUES ('c1', 'edge', 'h3', 3);
         INSERT INTO api_keys VALUES ('c2', 'edge', 'h4', 4);
-        UPDATE lp_meta SET value = '{STEP - 1}' WHERE key = 'schema_version';
+        UPDATE alembic_version SET version_num = '0003';
         """
     )
     db.commit()
