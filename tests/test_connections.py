@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from promtext import metric
-from support import Server
+from support import API_KEY, Server
 from wsraw import open_ws
 
 TIMEOUTS = "listenpost_http_timeouts_total"
@@ -142,3 +142,29 @@ def test_connections_beyond_the_per_address_limit_are_refused(guarded: Server) -
         assert time.time() < deadline, "closed connections are still counted"
         time.sleep(0.2)
     assert metric(guarded.base, REFUSED, reason="per_ip") == 2.0
+
+
+def test_websockets_beyond_the_per_key_limit_are_refused(tmp_path: Path) -> None:
+    other = "lpk_test_second_key_for_the_limit"
+    srv = Server(tmp_path / "keys", LISTENPOST_API_KEYS=f"{API_KEY},{other}")
+    try:
+        srv.start(["--max-websockets-per-key", "2"])
+        token, token2 = srv.token(), srv.token(other)
+        held = [open_ws(srv.port, "/api/v1/ws", token), open_ws(srv.port, "/api/ws", token)]
+        with pytest.raises(ConnectionError, match="429"):
+            open_ws(srv.port, "/api/ws", token)
+        held.append(open_ws(srv.port, "/api/v1/ws", token2))  # another key has its own budget
+        assert metric(srv.base, REFUSED, reason="per_key") == 1.0
+        held.pop(0).close()
+        deadline = time.time() + 10
+        while True:  # the closed socket's slot comes back
+            try:
+                held.append(open_ws(srv.port, "/api/ws", token))
+                break
+            except ConnectionError:
+                assert time.time() < deadline, "a closed WebSocket still holds its key's slot"
+                time.sleep(0.2)
+        for sock in held:
+            sock.close()
+    finally:
+        srv.stop()

@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="open connections per client address, 0 for no limit (256)",
     )
+    serve.add_argument(
+        "--max-websockets-per-key",
+        dest="max_websockets_per_key",
+        type=int,
+        help="open WebSockets per API key, 0 for no limit (1000)",
+    )
     serve.add_argument("--rate-limit", dest="rate_limit", help="e.g. 10/s,1000/min (off)")
     serve.add_argument("--max-body", dest="max_body", type=int, help="request body bytes")
     serve.add_argument(

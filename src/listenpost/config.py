@@ -30,6 +30,7 @@ class Settings:
     header_timeout: float = 30.0  # seconds to receive a request's headers (0: none)
     body_timeout: float = 30.0  # seconds to receive a request's body after its headers (0: none)
     max_connections_per_ip: int = 256  # open connections per client address (0: no limit)
+    max_websockets_per_key: int = 1000  # open WebSockets per API key (0: no limit)
     rate_limit: str = ""  # e.g. "10/s,1000/min"; empty: off
     max_body: int = 4 * 1024 * 1024
     max_clock_skew: float = 300.0  # seconds an event's created_at may be ahead of the clock

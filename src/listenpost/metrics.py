@@ -95,4 +95,5 @@ OPEN_CONNECTIONS = Gauge(
 )
 for _phase in ("headers", "body"):
     HTTP_TIMEOUTS.labels(_phase)
-CONNECTIONS_REFUSED.labels("per_ip")
+for _reason in ("per_ip", "per_key"):
+    CONNECTIONS_REFUSED.labels(_reason)

@@ -73,6 +73,12 @@ async def authorize(conn: HTTPConnection, method: str) -> Claims | None:
     return claims
 
 
+def claims_of(conn: HTTPConnection) -> Claims | None:
+    """The claims `authorize` already found for this request (None: public or not checked)."""
+    claims: Claims | None = conn.scope.get(_CHECKED)
+    return claims
+
+
 async def _claims(node: Node, token: str) -> Claims:
     try:
         return check_token(node.secret, token, time.time(), node.settings.token_ttl)

@@ -15,9 +15,32 @@ from .client import Client, Offer
 Match = Callable[[Hashable], bool]
 
 
+class KeySlots:
+    """Open WebSockets per API key, across every stream, so one key cannot hold unbounded
+    sockets from many addresses (the per-address limit lives in `connguard`)."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, int] = {}
+
+    def acquire(self, key: str, limit: int) -> bool:
+        held = self._open.get(key, 0)
+        if limit and held >= limit:
+            return False
+        self._open[key] = held + 1
+        return True
+
+    def release(self, key: str) -> None:
+        held = self._open.get(key, 0) - 1
+        if held > 0:
+            self._open[key] = held
+        else:
+            self._open.pop(key, None)
+
+
 class Hub:
     def __init__(self) -> None:
         self._streams: dict[str, dict[Hashable, set[Client]]] = {}
+        self.key_slots = KeySlots()
 
     def add(self, client: Client) -> None:
         self._streams.setdefault(client.stream, {}).setdefault(client.key, set()).add(client)

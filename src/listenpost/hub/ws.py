@@ -4,19 +4,47 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ..auth.deps import accept_or_refuse
+from ..auth.deps import accept_or_refuse, claims_of
+from ..errors import error_response
+from ..metrics import CONNECTIONS_REFUSED
 from .client import Client, FullPolicy
 
 TOO_SLOW = 1013  # "try again later": the client fell behind and should resync over REST
 
 
-async def serve_stream(ws: WebSocket, stream: str, policy: FullPolicy) -> None:
-    """Authenticate, say `hello`, then pump hub frames with empty-string keep-alives."""
-    if not await accept_or_refuse(ws):
+@contextlib.asynccontextmanager
+async def admitted(ws: WebSocket, public: bool = False) -> AsyncIterator[bool]:
+    """Accept the handshake (or refuse it: 401/403 from auth, 429 when the caller's API key
+    already holds `max_websockets_per_key` sockets); the key's slot is held until exit."""
+    node = ws.app.state.node
+    claims = claims_of(ws)
+    key = None if claims is None else claims.key_id
+    limit = node.settings.max_websockets_per_key
+    if key is not None and not node.hub.key_slots.acquire(key, limit):
+        CONNECTIONS_REFUSED.labels("per_key").inc()
+        message = f"too many WebSockets for this API key: the limit is {limit}"
+        await ws.send_denial_response(error_response(429, message))
+        yield False
         return
+    try:
+        yield await accept_or_refuse(ws, public)
+    finally:
+        if key is not None:
+            node.hub.key_slots.release(key)
+
+
+async def serve_stream(ws: WebSocket, stream: str, policy: FullPolicy) -> None:
+    async with admitted(ws) as accepted:
+        if accepted:
+            await _serve(ws, stream, policy)
+
+
+async def _serve(ws: WebSocket, stream: str, policy: FullPolicy) -> None:
+    """Say `hello`, then pump hub frames with empty-string keep-alives."""
     node = ws.app.state.node
     client = Client(stream, node.settings.client_queue, policy)
     await ws.send_text("hello")

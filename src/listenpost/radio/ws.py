@@ -12,10 +12,9 @@ import orjson
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from ..auth.deps import accept_or_refuse
 from ..hub.client import Client, FullPolicy
 from ..hub.hub import Match
-from ..hub.ws import TOO_SLOW
+from ..hub.ws import TOO_SLOW, admitted
 from .channels import FilterKey
 from .processor import STREAM
 from .session import Session
@@ -39,9 +38,13 @@ def radio_match(payload: bytes) -> Match:
 
 @router.websocket("/api/ws")
 async def radio_ws(ws: WebSocket) -> None:
+    async with admitted(ws, public=ws.app.state.node.settings.radio_ws_public) as accepted:
+        if accepted:
+            await _serve(ws)
+
+
+async def _serve(ws: WebSocket) -> None:
     node = ws.app.state.node
-    if not await accept_or_refuse(ws, public=node.settings.radio_ws_public):
-        return
     session = Session(node.settings.ws_max_subscriptions)
     client = Client(STREAM, node.settings.client_queue, FullPolicy.DROP, session.filter_key())
     node.hub.add(client)
