@@ -26,7 +26,7 @@ from .radio import ws as radio_ws
 from .radio.views import radio_health
 from .sound import api as sound_api
 from .sound import live as sound_live
-from .store.db import database_answers
+from .store.db import database_answers, redact
 
 log = logging.getLogger("listenpost")
 
@@ -36,19 +36,24 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """`listenpost serve` starts the node before uvicorn (to report startup errors on one
+        line and bind the port first); an app served any other way starts it here."""
         logredact.install()  # after uvicorn set up its loggers, before any request is logged
-        await node.start()
+        owned = not node.started
+        if owned:
+            await node.start()
         log.info(
             "listenpost %s listening on http://%s:%d, data in %s (database %s, bus %s)",
             __version__,
             settings.host,
             settings.port,
             settings.data_dir,
-            _redact(settings.database_url),
+            redact(settings.database_url),
             settings.bus_url,
         )
         yield
-        await node.stop()
+        if owned:
+            await node.stop()
 
     app = FastAPI(
         title="listenpost",
@@ -91,12 +96,3 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     return app
-
-
-def _redact(url: str) -> str:
-    """Hide a password in a database URL before logging it."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
-    return url

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
+import traceback
 from typing import Any
 
 from . import keys_cli
-from .config import Settings, load_settings
+from .config import SettingError, Settings, StartupError, load_settings
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -74,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="seconds an event time may be ahead of the server clock (300)",
     )
+    serve.add_argument(
+        "--shutdown-timeout",
+        dest="shutdown_timeout",
+        type=float,
+        help="seconds SIGTERM waits for in-flight requests and MQTT batches (10)",
+    )
     serve.add_argument("--rules", dest="rules_file", help="composite rules YAML/TOML file")
     serve.add_argument("--mqtt", dest="mqtt_url", help="trunk-recorder MQTT broker URL")
 
@@ -106,28 +114,6 @@ def _setup_logging(level: str) -> None:
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-def _serve(settings: Settings) -> None:
-    import uvicorn
-
-    from .app import create_app
-    from .connguard import protocol_classes
-
-    http, ws = protocol_classes(settings)
-    uvicorn.run(
-        create_app(settings),
-        http=http,
-        ws=ws,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        ws_per_message_deflate=False,
-        ws_ping_interval=54.0,
-        ws_ping_timeout=6.0,
-        ws_max_size=512 * 1024,
-        proxy_headers=False,
-    )
-
-
 async def _db(settings: Settings, command: str, revision: str) -> None:
     from .store.db import make_engine
     from .store.migrations import migrate, show
@@ -151,19 +137,37 @@ def main(argv: list[str] | None = None) -> int:
 
         _setup_logging("info")
         return asyncio.run(replay(args.directory, args.mqtt_url, args.speed))
+    debug = "debug" in (flags.get("log_level"), os.environ.get("LISTENPOST_LOG_LEVEL"))
     try:
         settings = load_settings(flags)
-    except (ValueError, OSError) as exc:
-        print(f"listenpost: bad settings: {exc}", file=sys.stderr)
-        return 2
-    _setup_logging(settings.log_level)
+        _setup_logging(settings.log_level)
+        return _run(args, settings)
+    except (SettingError, StartupError) as exc:
+        return _fail(str(exc), debug)
+    except Exception as exc:  # one line for operators; the traceback with --log-level debug
+        from .serving import describe_unexpected
+
+        return _fail(describe_unexpected(exc), debug)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
-        _serve(settings)
+        from .serving import serve
+
+        serve(settings)
         return 0
     if args.command == "db":
         asyncio.run(_db(settings, args.db_command, getattr(args, "revision", "head")))
         return 0
     return keys_cli.run(args, settings)
+
+
+def _fail(message: str, debug: bool) -> int:
+    """A startup failure: one line (exit status 2); the traceback too at debug level."""
+    if debug:
+        traceback.print_exc()
+    print(f"listenpost: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -15,14 +15,14 @@ from .auth.registry import KeyRegistry
 from .auth.watch import SocketWatch
 from .bus.base import Bus, from_url
 from .composite.runner import CompositeRunner
-from .config import Settings
+from .config import Settings, StartupError
 from .hub.hub import Hub, Match
 from .radio.processor import STREAM as RADIO_STREAM
 from .radio.processor import RadioProcessor
 from .radio.state import Limits
 from .sound.ingest import Ingest
 from .store import keys
-from .store.db import make_engine
+from .store.db import describe_failure, make_engine, redact, where
 from .store.migrations import migrate
 
 log = logging.getLogger("listenpost")
@@ -42,6 +42,7 @@ class Node:
     matchers: dict[str, Callable[[bytes], Match]] = field(default_factory=dict)
     radio: RadioProcessor | None = None
     mqtt: Any = None
+    started: bool = False
     keys: KeyRegistry = field(init=False)
     sockets: SocketWatch = field(init=False)
 
@@ -72,20 +73,39 @@ class Node:
         return node
 
     async def start(self) -> None:
-        revision = await migrate(self.engine)
-        log.info("database schema at revision %s", revision)
-        self.secret = self.settings.jwt_secret or await keys.server_secret(self.engine)
-        removed = await keys.sync_env_keys(self.engine, self.settings.api_keys)
-        if removed:
-            log.info("removed %d API key(s) no longer in LISTENPOST_API_KEYS", len(removed))
+        try:
+            await self._prepare_store()
+        except Exception as exc:
+            url = self.settings.database_url
+            raise StartupError(
+                f"--db-url {redact(url)}: cannot use the database at {where(url)} "
+                f"({describe_failure(exc)}); check that it runs and the URL's host, port, "
+                "database and credentials"
+            ) from exc
         if self.settings.rules_file:
             await self._load_rules(self.settings.rules_file)
         self.bus.set_handler(self.on_bus)
         await self.bus.start()
         for service in self.services:
             await service.start()
+        self.started = True
+
+    async def _prepare_store(self) -> None:
+        """Schema, signing secret, environment keys; warn when nobody could authenticate."""
+        revision = await migrate(self.engine)
+        log.info("database schema at revision %s", revision)
+        self.secret = self.settings.jwt_secret or await keys.server_secret(self.engine)
+        removed = await keys.sync_env_keys(self.engine, self.settings.api_keys)
+        if removed:
+            log.info("removed %d API key(s) no longer in LISTENPOST_API_KEYS", len(removed))
+        if not any(k.revoked_at is None for k in await keys.list_keys(self.engine)):
+            log.warning(
+                "no API key exists, so no client can authenticate: create one with "
+                "`listenpost apikey create --name NAME` (or set LISTENPOST_API_KEYS)"
+            )
 
     async def stop(self) -> None:
+        self.started = False
         for service in reversed(self.services):
             await service.stop()
         await self.bus.stop()

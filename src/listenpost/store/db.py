@@ -3,11 +3,94 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+# Async drivers SQLAlchemy knows, by URL scheme -> the module that must be importable.
+ASYNC_DRIVERS = {
+    "sqlite+aiosqlite": "aiosqlite",
+    "postgresql+asyncpg": "asyncpg",
+    "postgresql+psycopg": "psycopg",
+    "mysql+aiomysql": "aiomysql",
+    "mysql+asyncmy": "asyncmy",
+    "oracle+oracledb": "oracledb",
+}
+CONNECT_TIMEOUT = 10.0  # seconds; an unreachable PostgreSQL host fails startup this soon
+
+
+def installed_drivers() -> list[str]:
+    return [s for s, module in ASYNC_DRIVERS.items() if importlib.util.find_spec(module)]
+
+
+def normalise_url(url: str) -> str:
+    """`postgresql://` (libpq style) means asyncpg here."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    return url
+
+
+def redact(url: str) -> str:
+    """The URL with its password replaced by `***`, for logs and error messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("@", 1)[-1] if "@" in url else url
+
+
+def check_url(url: str) -> None:
+    """Raise ValueError (one line, no password) unless `url` names an installed async driver."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        raise ValueError(
+            f"{redact(url)!r} is not a database URL; use e.g. "
+            "postgresql+asyncpg://user:password@host:5432/db or sqlite+aiosqlite:///path.db"
+        ) from None
+    scheme = parsed.drivername
+    installed = ", ".join(installed_drivers())
+    try:
+        dialect = parsed.get_dialect()
+    except NoSuchModuleError:
+        raise ValueError(
+            f"unknown database scheme {scheme!r}; installed drivers: {installed}"
+        ) from None
+    if not getattr(dialect, "is_async", False):
+        raise ValueError(f"{scheme!r} is not an async driver; installed drivers: {installed}")
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        raise ValueError(
+            f"the driver for {scheme!r} is not installed ({exc.name or exc}); "
+            f"installed drivers: {installed}"
+        ) from None
+
+
+def where(url: str) -> str:
+    """What a failing database URL points at: `host:port` or the SQLite file."""
+    try:
+        parsed: URL = make_url(normalise_url(url))
+    except ArgumentError:
+        return redact(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.host or 'localhost'}{port}"
+
+
+def describe_failure(exc: BaseException) -> str:
+    """The driver's own words for why the database refused, on one line."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {CONNECT_TIMEOUT:.0f} s"
+    text_ = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return " ".join(str(text_).split())
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -18,9 +101,11 @@ def make_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+asyncpg://" + url[len("postgresql://") :]
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    url = normalise_url(url)
+    args = {"timeout": CONNECT_TIMEOUT} if url.startswith("postgresql+asyncpg") else {}
+    return create_async_engine(
+        url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=args
+    )
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

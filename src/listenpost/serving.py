@@ -1,0 +1,167 @@
+"""`listenpost serve`: checks that fail fast, the socket bound first, then the node and uvicorn.
+
+Order matters to operators: everything that can be checked without side effects is checked
+first (settings are already validated; the rules file and database URL here), then the
+listening socket is bound, so a second server on a taken port stops before it migrates,
+stores keys or creates files; only then the data directory, the database and the services.
+Each failure is a StartupError whose message is the one line printed (exit status 2).
+
+Shutdown (SIGTERM or SIGINT) is uvicorn's: stop accepting, close WebSockets with 1012
+(service restart), let in-flight requests finish for up to `--shutdown-timeout` seconds,
+then stop the node's services (MQTT finishes the batch it is storing), and exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import math
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from .config import Settings, StartupError
+from .node import Node
+
+log = logging.getLogger("listenpost")
+
+
+def serve(settings: Settings) -> None:
+    """Run until a signal; raises StartupError when the server cannot start."""
+    preflight(settings)
+    sock = bind(settings.host, settings.port)
+    try:
+        prepare_data_dir(settings.data_dir)
+        from .app import create_app
+
+        app = create_app(settings)
+        config = _uvicorn_config(settings, app)
+        with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+            runner.run(_run(config, app.state.node, sock))
+    finally:
+        sock.close()
+
+
+def preflight(settings: Settings) -> None:
+    """Checks with no side effects: the rules file parses, the database URL has a driver."""
+    from .store.db import check_url
+
+    if settings.rules_file:
+        from .composite.rulesfile import read_rules
+
+        try:
+            read_rules(settings.rules_file)
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise StartupError(
+                f"--rules {settings.rules_file}: {reason}; fix the rules file or drop --rules"
+            ) from exc
+    try:
+        check_url(settings.database_url)
+    except ValueError as exc:
+        raise StartupError(f"--db-url: {exc}") from exc
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything else is touched."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise StartupError(f"--host {host}: cannot listen there ({_reason(exc)})") from exc
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise StartupError(_bind_problem(host, port, exc)) from exc
+    return sock
+
+
+def _bind_problem(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"--port {port} on {host} is already in use (another listenpost?); stop that "
+            "server or choose another port with --port or LISTENPOST_PORT"
+        )
+    if exc.errno == errno.EACCES:
+        return f"--port {port}: permission denied; use a port above 1023 or run with privileges"
+    return f"--host {host} --port {port}: cannot listen there ({_reason(exc)})"
+
+
+def prepare_data_dir(path: str) -> None:
+    """Create the data directory and prove it is writable."""
+    where = Path(path).resolve()
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        probe = where / ".listenpost-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise StartupError(
+            f"--data-dir {where}: cannot create or write there ({_reason(exc)}); choose a "
+            "writable directory with --data-dir or LISTENPOST_DATA_DIR"
+        ) from exc
+
+
+def _reason(exc: OSError) -> str:
+    return str(exc.strerror or exc)
+
+
+def _uvicorn_config(settings: Settings, app: FastAPI) -> uvicorn.Config:
+    from .connguard import protocol_classes
+
+    http, ws = protocol_classes(settings)
+    return uvicorn.Config(
+        app,
+        http=http,
+        ws=ws,
+        log_level=settings.log_level,
+        ws_per_message_deflate=False,
+        ws_ping_interval=54.0,
+        ws_ping_timeout=6.0,
+        ws_max_size=512 * 1024,
+        proxy_headers=False,
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout) or None,
+    )
+
+
+async def _run(config: uvicorn.Config, node: Node, sock: socket.socket) -> None:
+    try:
+        await node.start()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await node.stop()
+        raise
+    try:
+        await _Server(config).serve(sockets=[sock])
+    finally:
+        await node.stop()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, minus re-raising the caught signal after a graceful shutdown (which
+    would make a drained SIGTERM exit with status -15 instead of 0)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                self._captured_signals.clear()
+
+
+def describe_unexpected(exc: BaseException) -> str:
+    """One line for a failure nobody anticipated."""
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    return f"{type(exc).__name__}: {first} (--log-level debug shows the traceback)"
