@@ -83,7 +83,7 @@ def test_corpus_replay_is_stored_without_a_single_error(radio: RadioServer) -> N
     def processed() -> bool:
         return sum(metric_samples(radio.base, "listenpost_radio_messages_total").values()) >= count
 
-    wait_for(processed, timeout=60)
+    wait_for(processed, timeout=120)
     errors = metric_samples(radio.base, "listenpost_radio_errors_total")
     assert {k: v for k, v in errors.items() if v} == {}
     assert "skipped MQTT message" not in radio.log.read_text()
@@ -121,7 +121,7 @@ def test_one_bad_snapshot_entry_is_counted_and_the_others_stored(radio: RadioSer
         with radio.client(token) as c:
             return {x["talkgroup"] for x in every(c, "/api/v1/calls")}
 
-    assert wait_for(lambda: stored() >= {4011, 4013})
+    assert wait_for(lambda: stored() >= {4011, 4013}, timeout=60)
     errors = metric_samples(radio.base, "listenpost_radio_errors_total")
     assert errors.get('{reason="bad_field"}') == 1.0
     assert "calls_active.calls[1].talkgroup" in radio.log.read_text()

@@ -41,7 +41,7 @@ def test_hostile_messages_never_stop_ingest(tmp_path: Path, burst: tuple[tuple[s
         publish([*messages, _sentinel(radio.prefix)])
         with radio.client(token) as c:
             assert wait_for(
-                lambda: c.get(f"/api/v1/units/{SENTINEL_UNIT}").status_code == 200, timeout=60
+                lambda: c.get(f"/api/v1/units/{SENTINEL_UNIT}").status_code == 200, timeout=120
             )
             assert c.get("/api/v1/calls", params={"size": 100}).status_code == 200
             assert c.get("/api/v1/systems", params={"size": 100}).status_code == 200

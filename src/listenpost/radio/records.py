@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ._fields import NormaliseError
 from .site_records import (
     ConfigRecord,
     ConfigSystem,
@@ -133,8 +134,8 @@ class ActiveCalls:
     instance_id: str | None
     timestamp: float | None
     calls: tuple[CallRecord, ...]
-    # entries left out because they could not be read (NormaliseError each): log and count
-    rejected: tuple[Any, ...] = field(default=(), compare=False)
+    # entries left out because they could not be read: the caller logs and counts each
+    rejected: tuple[NormaliseError, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
