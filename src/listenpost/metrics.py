@@ -38,6 +38,12 @@ SLOW_DISCONNECTS = Counter(
     ["stream"],
     registry=REGISTRY,
 )
+WS_AUTH_CLOSES = Counter(
+    "listenpost_websocket_auth_closes_total",
+    "WebSockets closed (1008) because their token expired or their API key was revoked",
+    ["reason"],
+    registry=REGISTRY,
+)
 WS_CLIENTS = Gauge(
     "listenpost_websocket_clients",
     "Connected WebSocket clients, by stream",

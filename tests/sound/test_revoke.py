@@ -40,6 +40,15 @@ def closed_code(ws: ClientConnection, within: float) -> tuple[int | None, str]:
     return (close.code, close.reason) if close else (None, "")
 
 
+def closes_counted(server: Server, reason: str) -> float:
+    """`listenpost_websocket_auth_closes_total{reason=...}` from /metrics (0 when absent)."""
+    line = f'listenpost_websocket_auth_closes_total{{reason="{reason}"}} '
+    for row in httpx.get(server.base + "/metrics").text.splitlines():
+        if row.startswith(line):
+            return float(row[len(line) :])
+    return 0.0
+
+
 def test_revoked_key_stops_its_tokens_and_open_websockets(fresh_server: Server) -> None:
     key = create(fresh_server.data_dir, "console", "--scope", "read")
     fresh_server.start()
@@ -56,6 +65,7 @@ def test_revoked_key_stops_its_tokens_and_open_websockets(fresh_server: Server) 
         for ws in sockets:
             code, reason = closed_code(ws, within=5)
             assert code == 1008 and "revoked" in reason
+    assert closes_counted(fresh_server, "revoked") == len(LIVE)
     again = httpx.get(
         fresh_server.base + "/api/v1/auth/reissue", headers={"Authorization": f"Bearer {key}"}
     )
@@ -85,6 +95,8 @@ def test_websocket_is_closed_when_its_token_expires(fresh_server: Server) -> Non
         for ws in sockets:
             code, reason = closed_code(ws, within=8)
             assert code == 1008 and "expired" in reason
+    assert closes_counted(fresh_server, "expired") == len(LIVE)
+    assert closes_counted(fresh_server, "revoked") == 0
 
 
 @pytest.mark.parametrize("key", ["lpk_not_even_stored", "some-operator-chosen-key"])

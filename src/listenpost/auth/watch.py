@@ -16,12 +16,17 @@ import weakref
 
 from starlette.websockets import WebSocket, WebSocketState
 
+from ..metrics import WS_AUTH_CLOSES
 from .registry import KeyRegistry
 from .tokens import Claims
 
 log = logging.getLogger("listenpost.auth")
 
 POLICY_VIOLATION = 1008
+_REASONS = {  # close reasons the client reads
+    "expired": "access token expired; reissue one and reconnect",
+    "revoked": "API key revoked",
+}
 
 
 class SocketWatch:
@@ -62,18 +67,20 @@ class SocketWatch:
             reason = self._reason(claims, now)
             if reason is not None:
                 self._sockets.pop(ws, None)
-                task = asyncio.create_task(_close(ws, reason))
+                WS_AUTH_CLOSES.labels(reason).inc()
+                task = asyncio.create_task(_close(ws, _REASONS[reason]))
                 self._closing.add(task)
                 task.add_done_callback(self._closing.discard)
                 closed += 1
         return closed
 
     def _reason(self, claims: Claims, now: float) -> str | None:
+        """`expired`, `revoked` (also: deleted) or None while the socket may stay."""
         if claims.expires_at <= now:
-            return "access token expired; reissue one and reconnect"
+            return "expired"
         state = self._registry.peek(claims.key_id)
         if state is None or state.revoked:
-            return "API key revoked"
+            return "revoked"
         return None
 
 
