@@ -54,6 +54,7 @@ class Tally:
     ws_failures: int = 0
     rss: list[tuple[float, int, int]] = field(default_factory=list)  # (t, lifetime, KiB)
     exit_codes: list[int | None] = field(default_factory=list)
+    downtime: float = 0.0  # seconds from SIGTERM until the new server answered /health
 
 
 def rss_kib(pid: int) -> int:
@@ -143,6 +144,7 @@ async def sample_rss(srv: Server, every: float, tally: Tally) -> None:
 def restart(srv: Server, tally: Tally) -> None:
     """SIGTERM, wait for the exit (its status is reported), start again on the same port."""
     assert srv.proc is not None
+    stopped = time.monotonic()
     srv.proc.send_signal(signal.SIGTERM)
     try:
         tally.exit_codes.append(srv.proc.wait(60))
@@ -150,6 +152,7 @@ def restart(srv: Server, tally: Tally) -> None:
         srv.proc.kill()
         tally.exit_codes.append(None)
     srv.start()
+    tally.downtime = time.monotonic() - stopped
 
 
 def stored_ids(base: str, token: str, path: str, key: str, **params: Any) -> set[Any]:
@@ -242,7 +245,7 @@ def print_report(
         print(f"  {t:7.0f}  {life}  {kib / 1024:7.1f}")
     for line in flatness(tally):
         print(line)
-    print(f"SIGTERM exit status: {tally.exit_codes}")
+    print(f"SIGTERM exit status: {tally.exit_codes}, down for {tally.downtime:.1f} s")
     print(
         f"sound: acknowledged {len(tally.sound_acked)}, stored {stored}, acknowledged but "
         f"missing {lost}, batches refused or failed {tally.sound_refused}"
