@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from . import __version__, errors
+from . import __version__, errors, openapi
 from .auth import api as auth_api
 from .auth import logredact
 from .auth.deps import require_access
@@ -61,9 +61,11 @@ def create_app(settings: Settings) -> FastAPI:
         description="Deeply-compatible sound events and tr-engine-compatible radio streams.",
         lifespan=lifespan,
         dependencies=[Depends(require_access)],  # every route: auth/policy.py decides
+        redoc_url=None,  # one documentation UI: /docs (Swagger UI); see docs/reference.md
     )
     app.state.node = node
     errors.install_handlers(app)
+    openapi.install(app)
     app.add_middleware(BodyLimit, max_body=settings.max_body)
     routers = (
         auth_api.router,
@@ -91,7 +93,12 @@ def create_app(settings: Settings) -> FastAPI:
                 body["radio"] = await radio_health(node.engine)
         return body
 
-    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics (no auth)")
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        summary="Prometheus metrics (no auth)",
+        response_class=PlainTextResponse,
+    )
     async def metrics() -> Response:
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 

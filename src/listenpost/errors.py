@@ -23,11 +23,18 @@ INTERNAL = "internal error: the server failed to answer this request; it was log
 class ApiError(Exception):
     status = 400
 
-    def __init__(self, message: str, status: int | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if status is not None:
             self.status = status
+        self.headers = headers
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
@@ -86,10 +93,15 @@ def describe_validation(errors: list[Any]) -> str:
     return "; ".join(parts)
 
 
+def _sqlstate(exc: DBAPIError) -> str:
+    """The SQLSTATE of a driver error ("22…" is a data exception: a value, not an outage)."""
+    return str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -102,7 +114,7 @@ def install_handlers(app: FastAPI) -> None:
         database is not answering: 503 so clients retry (nothing was stored)."""
         if isinstance(exc, IntegrityError):
             return error_response(409, "conflicts with stored data (concurrent write?)")
-        if isinstance(exc, DataError):
+        if isinstance(exc, DataError) or _sqlstate(exc).startswith("22"):
             log.warning("database refused a value: %s", exc.orig)
             return error_response(422, "a value cannot be stored (too long or not representable)")
         response = error_response(503, "database unavailable; nothing was stored, retry shortly")
@@ -116,6 +128,16 @@ def install_handlers(app: FastAPI) -> None:
         return error_response(500, INTERNAL)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """Starlette's own errors (404 no route, 405 with `Allow`) in our shape."""
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        return error_response(exc.status_code, detail)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            from .openapi import allowed_methods
+
+            allow = ", ".join(allowed_methods(request.app, request.url.path))
+            headers["Allow"] = allow
+            detail = f"method {request.method} not allowed here; allowed: {allow}"
+        response = error_response(exc.status_code, detail)
+        response.headers.update(headers)
+        return response

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Request
 
 from .errors import Invalid
 from .timeutil import parse_iso
@@ -41,3 +41,18 @@ def int64_param(name: str, text: str) -> int:
     if not INT64_MIN <= number <= INT64_MAX:
         raise Invalid(f"{name}: must be between {INT64_MIN} and {INT64_MAX}, got {text}")
     return number
+
+
+def check_text(where: str, value: str) -> None:
+    """Text must be storable everywhere: PostgreSQL refuses NUL in text (SQLite keeps it)."""
+    if "\x00" in value:
+        raise Invalid(f"{where}: text may not contain NUL (\\u0000)")
+
+
+async def text_params(request: Request) -> None:
+    """Router dependency: every query and path parameter is storable text (422 naming it)."""
+    for name, value in request.query_params.multi_items():
+        check_text(f"query.{name}", value)
+    for name, value in request.path_params.items():
+        if isinstance(value, str):
+            check_text(f"path.{name}", value)

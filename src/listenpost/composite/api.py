@@ -11,7 +11,7 @@ from pydantic import Field
 
 from ..auth.deps import require_access
 from ..errors import Invalid, NotFound
-from ..params import Page, Size, iso_param
+from ..params import Page, Size, iso_param, text_params
 from ..sound.labels import LABELS
 from ..sound.models import ResourceId, Strict
 from ..sound.views import event_view
@@ -22,7 +22,7 @@ from ..timeutil import now_us
 from .keys import parse_group_by
 from .views import composite_view, rule_resource
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_access)])
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_access), Depends(text_params)])
 
 Window = Annotated[float, Field(gt=0, le=86400)]
 MAX_MIN_EVENTS = 1_000_000  # the engine holds up to this many pending events per group

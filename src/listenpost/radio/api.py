@@ -11,20 +11,31 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse
 from sqlalchemy import ColumnElement, Select, and_, or_, select
+from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
 from ..auth.deps import require_access, require_access_or_query
-from ..errors import Conflict, NotFound
-from ..params import INT64_MAX, Int64Query, Page, Size, int64_param, iso_param
+from ..errors import ApiError, Conflict, NotFound
+from ..params import INT64_MAX, Int64Query, Page, Size, int64_param, iso_param, text_params
 from ..store import radio as q
 from ..store import radio_tables as rt
-from ..store.paging import envelope, fetch_page
+from ..store.paging import contains_pattern, envelope, fetch_page
 from . import views
 
-router = APIRouter(prefix="/api/v1", tags=["radio"], dependencies=[Depends(require_access)])
+router = APIRouter(
+    prefix="/api/v1", tags=["radio"], dependencies=[Depends(require_access), Depends(text_params)]
+)
 audio_router = APIRouter(prefix="/api/v1", tags=["radio"])
 
 CallId = Annotated[int, Path(ge=1, le=INT64_MAX, description="A call's id")]
 AUDIO_TYPES = {".m4a": "audio/mp4", ".wav": "audio/wav", ".ogg": "audio/ogg", ".mp3": "audio/mpeg"}
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+AUDIO_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The audio", "content": {t: _BINARY for t in AUDIO_TYPES.values()}},
+    206: {
+        "description": "Part of it (Range)",
+        "content": {t: _BINARY for t in AUDIO_TYPES.values()},
+    },
+}
 
 
 def _db(request: Request) -> Any:
@@ -80,7 +91,10 @@ async def talkgroups(
     if sysid:
         q = q.where(c.sysid == sysid)
     if search:
-        q = q.where(or_(c.alpha_tag.ilike(f"%{search}%"), c.description.ilike(f"%{search}%")))
+        pattern = contains_pattern(search)  # `%` and `_` match themselves
+        q = q.where(
+            or_(c.alpha_tag.ilike(pattern, escape="\\"), c.description.ilike(pattern, escape="\\"))
+        )
     return await _page(request, q.order_by(c.sysid, c.tgid), page, size, views.talkgroup_view)
 
 
@@ -229,6 +243,8 @@ async def transmissions(call_id: CallId, request: Request) -> dict[str, Any]:
     "/calls/{call_id}/audio",
     summary="A call's audio (Range supported)",
     dependencies=[Depends(require_access_or_query)],
+    response_class=FileResponse,
+    responses=AUDIO_RESPONSES,
 )
 async def audio(call_id: CallId, request: Request) -> FileResponse:
     row = await _call_row(request, call_id)
@@ -237,7 +253,30 @@ async def audio(call_id: CallId, request: Request) -> FileResponse:
     path = FilePath(request.app.state.node.settings.data_dir).resolve() / row["audio_path"]
     if not path.is_file():
         raise NotFound(f"call {call_id}: audio file is missing")
-    return FileResponse(path, media_type=AUDIO_TYPES.get(path.suffix, "audio/mpeg"))
+    response = FileResponse(
+        path, media_type=AUDIO_TYPES.get(path.suffix, "audio/mpeg"), stat_result=path.stat()
+    )
+    _check_range(request, response, path.stat().st_size)
+    return response
+
+
+def _check_range(request: Request, response: FileResponse, size: int) -> None:
+    """Refuse a bad `Range` in the documented JSON shape. Starlette would answer it in plain
+    text; its own parser is used so both agree on what is bad."""
+    header = request.headers.get("range")
+    if_range = request.headers.get("if-range")
+    if header is None or (if_range is not None and not response._should_use_range(if_range)):
+        return
+    try:
+        FileResponse._parse_range_header(header, size)
+    except MalformedRangeHeader as exc:
+        raise ApiError(f"header.range: {exc.content}", status=400) from exc
+    except RangeNotSatisfiable as exc:
+        raise ApiError(
+            f"header.range: not satisfiable, the audio has {size} bytes",
+            status=416,
+            headers={"Content-Range": f"bytes */{size}"},
+        ) from exc
 
 
 @router.get("/recorders", summary="Recorders and their last state")

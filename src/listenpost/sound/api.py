@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from ..auth.deps import require_access
 from ..errors import Invalid, NotFound
-from ..params import Page, Size, iso_param
+from ..params import Page, Size, iso_param, text_params
 from ..store import sound as store
 from ..store.paging import envelope
 from ..timeutil import now_us, parse_iso
@@ -18,7 +18,7 @@ from .labels import LABELS
 from .models import EventBatch, EventIn, MicCreate, MicPatch
 from .views import event_view, mic_view
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_access)])
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_access), Depends(text_params)])
 
 
 def _node(request: Request) -> Any:

@@ -17,6 +17,24 @@ class Strict(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        """No NUL anywhere in a string, however deep (PostgreSQL cannot store it)."""
+        if _has_nul(value):
+            raise ValueError("text may not contain NUL (\\u0000)")
+        return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False
+
 
 class Location(Strict):
     latitude: Annotated[float, Field(ge=-90, le=90)]
@@ -39,11 +57,17 @@ def _iso(value: str | None) -> str | None:
     return value
 
 
+# Strings no longer than their columns (PostgreSQL refuses longer; SQLite would keep them).
+Text64 = Annotated[str, Field(max_length=64)]
+Text100 = Annotated[str, Field(max_length=100)]
+Text200 = Annotated[str, Field(max_length=200)]
+
+
 class MicFields(Strict):
-    host: str | None = None
-    subnet_mask: str | None = None
-    mac_address: str | None = None
-    microphone_type: str | None = None
+    host: Text200 | None = None
+    subnet_mask: Text64 | None = None
+    mac_address: Text64 | None = None
+    microphone_type: Text100 | None = None
     channel: Endpoint | None = None
     console: Endpoint | None = None
     streaming: bool | None = None

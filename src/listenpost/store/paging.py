@@ -8,6 +8,13 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` literally anywhere (`%` and `_` are not wildcards);
+    use with `escape="\\"`."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def envelope(page: int, size: int, total: int, results: list[Any]) -> dict[str, Any]:
     """`max_page` is ceil(total_cnt / size), so 0 when nothing matches."""
     return {

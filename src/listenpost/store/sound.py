@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ..errors import Conflict
 from ..timeutil import EARLIEST_US, LATEST_US
 from . import tables as t
-from .paging import fetch_page
+from .paging import contains_pattern, fetch_page
 
 MIC_SUMMARY = (t.mics.c.name.label("mic_name"), t.mics.c.location.label("mic_location"))
 
@@ -50,14 +50,10 @@ async def list_mics(
 ) -> tuple[int, list[RowMapping]]:
     q = select(t.mics).where(t.mics.c.deleted_at.is_(None))
     if name:
-        q = q.where(t.mics.c.name.ilike(f"%{_escape_like(name)}%", escape="\\"))
+        q = q.where(t.mics.c.name.ilike(contains_pattern(name), escape="\\"))
     if edge_id:
         q = q.where(t.mics.c.edge_id == edge_id)
     return await fetch_page(conn, q.order_by(t.mics.c.created_at, t.mics.c.id), page, size)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def insert_events(conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[int]:

@@ -1,5 +1,5 @@
-"""Integers and numbers the database cannot hold are refused at the edge with a 422 naming
-the field; an unexpected exception answers JSON, never plain text (issue 14, finding 4)."""
+"""Integers, numbers and text the database cannot hold are refused at the edge with a 422
+naming the field; an unexpected exception answers JSON, never plain text (issue 14, #4)."""
 
 from __future__ import annotations
 
@@ -121,3 +121,16 @@ async def test_unexpected_exception_is_a_json_500() -> None:
     assert r.headers["content-type"].startswith("application/json")
     message = r.json()["detail"]["message"]
     assert "internal error" in message and "must not leak" not in message
+
+
+def test_text_the_database_cannot_store_is_422(server: Server) -> None:
+    """NUL and over-long text: PostgreSQL refuses them, SQLite keeps them; both answer 422."""
+    with server.client() as c:
+        _assert_422(c.post("/api/v1/mics", json={"name": "a\u0000b"}), "name")
+        _assert_422(c.post("/api/v1/mics", json={"name": "m", "host": "h" * 201}), "host")
+        r = c.post("/api/v1/mics", json={"name": "m", "thresholds": {"crying\u0000": 0.5}})
+        _assert_422(r, "thresholds")
+        _assert_422(c.get("/api/v1/units", params={"sysid": "\u0000a"}), "query.sysid")
+        _assert_422(c.get("/api/v1/mics", params={"name": "x\u0000"}), "query.name")
+        _assert_422(c.get("/api/v1/mics/a%00b"), "path.mic_id")
+        assert c.post("/api/v1/mics", json={"name": "m", "host": "h" * 200}).status_code == 201
