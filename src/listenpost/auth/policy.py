@@ -18,8 +18,8 @@ SCOPES: tuple[Scope, ...] = ("read", "ingest", "admin")
 WEBSOCKET = "WEBSOCKET"  # the method name used here for WebSocket handshakes
 
 PUBLIC_PATHS = frozenset(
-    {"/health", "/metrics", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"}
-)
+    {"/health", "/metrics", "/docs", "/docs/oauth2-redirect", "/openapi.json"}
+)  # /redoc is off (docs/reference.md)
 # The reissue endpoint takes an API key, not a token: any active key of any scope.
 KEY_PATHS = frozenset({"/api/v1/auth/reissue"})
 INGEST = frozenset({("POST", "/api/v1/events"), ("POST", "/api/v1/events/batch")})
