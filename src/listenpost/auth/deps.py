@@ -64,7 +64,7 @@ async def authorize(conn: HTTPConnection, method: str) -> Claims | None:
         if token is None:
             raise ApiError(errors.NO_KEY, status=403)
         claims = await _claims(node, token)
-        state = await node.keys.get(claims.key_id)
+        state = await node.keys.get(claims.key_id, claims.issued_at)
         if state is None or state.revoked:
             raise AuthError(errors.REVOKED_TOKEN)
         if not grants(state.scope, need):

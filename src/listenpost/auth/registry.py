@@ -3,7 +3,9 @@
 Tokens are checked against this on every request and WebSocket sweep, so a key revoked by
 `listenpost apikey revoke` (another process, maybe another node) stops its tokens within
 `max_age`. One query reads every key, at most once per `max_age` per process, however many
-requests arrive; a key id not in the snapshot (created a moment ago) forces a fresh read.
+requests arrive. A key id not in the snapshot forces a fresh read only when its token was
+issued after (or about when) the snapshot was read: the key may be new; a token older than
+the snapshot belongs to a key that is gone, and costs no read however often it is sent.
 While the database does not answer, the last snapshot is kept (requests then meet the
 database's own 503), retried at most once per `max_age`.
 """
@@ -22,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ..store.keys import list_keys
 
 log = logging.getLogger("listenpost.auth")
+CLOCK_SLACK = 2.0  # seconds: a token from another node may carry a slightly later iat
 
 
 @dataclass(frozen=True)
@@ -44,13 +47,20 @@ class KeyRegistry:
         self._clock = clock
         self._states: dict[str, KeyState] = {}
         self._read_at: float | None = None  # when the last read (or failed attempt) began
+        self._read_wall: float | None = None  # the same, Unix seconds, of the last good read
         self._lock = asyncio.Lock()
 
-    async def get(self, key_id: str) -> KeyState | None:
-        """The key's state; None when no such key exists (deleted, or never was)."""
-        if self._stale() or key_id not in self._states:
+    async def get(self, key_id: str, issued_at: float) -> KeyState | None:
+        """The state of the key a token (issued at `issued_at`, Unix seconds) names; None when
+        no such key exists (deleted, or never was)."""
+        if self._stale() or (key_id not in self._states and self._may_be_new(issued_at)):
             await self.refresh()
         return self._states.get(key_id)
+
+    def _may_be_new(self, issued_at: float) -> bool:
+        """Whether the key could have been created after the snapshot was read (with slack
+        for other nodes' clocks)."""
+        return self._read_wall is None or issued_at + CLOCK_SLACK >= self._read_wall
 
     def peek(self, key_id: str) -> KeyState | None:
         """The state in the current snapshot, without reading the store."""
@@ -67,7 +77,7 @@ class KeyRegistry:
                 return  # another caller read the store after we asked
             if only_if_stale and not self._stale():
                 return
-            started = self._clock()
+            started, wall = self._clock(), time.time()
             try:
                 records = await asyncio.wait_for(list_keys(self._engine), self._timeout)
             except (DBAPIError, OSError, TimeoutError) as exc:
@@ -76,4 +86,5 @@ class KeyRegistry:
                 log.warning("could not re-read API keys (%s); using the last list", exc)
             else:
                 self._states = {r.id: KeyState(r.scope, r.revoked_at is not None) for r in records}
+                self._read_wall = wall
             self._read_at = started

@@ -25,6 +25,7 @@ class TokenInvalid(Exception):
 class Claims:
     key_id: str
     expires_at: float
+    issued_at: float
 
 
 def new_api_key() -> str:
@@ -60,22 +61,23 @@ def check_token(secret: str, token: str, now: float, max_ttl: float) -> Claims:
         raise TokenInvalid(str(exc)) from exc
     if payload.get("typ") != "access" or not isinstance(payload.get("sub"), str):
         raise TokenInvalid("not an access token")
-    exp = _numeric_date(payload["exp"])
+    exp = _numeric_date(payload["exp"], "exp")
+    iat = _numeric_date(payload.get("iat"), "iat")
     if exp > now + max_ttl + CLOCK_SLACK:
         raise TokenInvalid("exp is further ahead than the token lifetime allows")
     if exp <= now:
         raise TokenExpired()
-    return Claims(key_id=payload["sub"], expires_at=exp)
+    return Claims(key_id=payload["sub"], expires_at=exp, issued_at=iat)
 
 
-def _numeric_date(value: object) -> float:
+def _numeric_date(value: object, claim: str) -> float:
     """RFC 7519 NumericDate: a JSON number (not a string, not a boolean) that is finite."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TokenInvalid("exp is not a number")
+        raise TokenInvalid(f"{claim} is not a number")
     try:
-        exp = float(value)
+        number = float(value)
     except OverflowError as exc:
-        raise TokenInvalid("exp is out of range") from exc
-    if not math.isfinite(exp):
-        raise TokenInvalid("exp is not finite")
-    return exp
+        raise TokenInvalid(f"{claim} is out of range") from exc
+    if not math.isfinite(number):
+        raise TokenInvalid(f"{claim} is not finite")
+    return number
