@@ -270,3 +270,32 @@ def test_config_channels_skip_entries_not_sent() -> None:
     body = {"systems": [{"sys_name": "metro", "channels": [None, "", "774581250", 851.5e6]}]}
     rec = one("feeds/config", envelope("config", "config", body))
     assert rec.systems[0].channels == (774581250, 851500000)
+
+
+# ---------------------------------------------------------------- the rule, whole messages
+
+
+def _as_ptree(value: Any) -> Any:
+    """How boost ptree writes a value: every scalar a string, an empty array ``""``."""
+    if isinstance(value, dict):
+        return {k: _as_ptree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_ptree(v) for v in value] if value else ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _shared() -> list[tuple[str, str, bytes]]:
+    from corpus import corpus_messages, shared_messages
+
+    return corpus_messages() + shared_messages()
+
+
+@pytest.mark.parametrize(("source", "topic", "payload"), _shared(), ids=[m[0] for m in _shared()])
+def test_every_real_message_reads_the_same_written_as_strings(
+    source: str, topic: str, payload: bytes
+) -> None:
+    typed = normalise(topic, payload)
+    as_strings = normalise(topic, json.dumps(_as_ptree(json.loads(payload))))
+    assert as_strings == typed
