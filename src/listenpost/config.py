@@ -67,7 +67,8 @@ class Settings(BaseSettings):
     max_websockets_per_key: int = 1000  # open WebSockets per API key (0: no limit)
     rate_limit: str = ""  # e.g. "10/s,1000/min"; empty: off
     max_body: int = 4 * 1024 * 1024
-    max_clock_skew: float = 300.0  # seconds an event's created_at may be ahead of the clock
+    # seconds an event's created_at may be ahead of the clock (and the composite watermark behind)
+    max_clock_skew: Annotated[float, Field(ge=0, le=86400, allow_inf_nan=False)] = 300.0
     rules_file: str = ""
     mqtt_url: str = ""
     mqtt_topics: CommaList = ("feeds/#", "units/#", "messages/#")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from support import Server
 from test_composite_api import make_rule
 
@@ -77,3 +78,13 @@ def test_idle_groups_are_forgotten(fresh_server: Server) -> None:
             post_event(c, mic, label_id="normal_speech_female")
         assert _groups(c) == 5
         _wait_for_groups(c, 0)
+
+
+def test_clock_skew_setting_is_checked() -> None:
+    from listenpost.config import load_settings
+
+    assert load_settings({}, env={}).max_clock_skew == 300.0
+    assert load_settings({}, env={"LISTENPOST_MAX_CLOCK_SKEW": "5"}).max_clock_skew == 5.0
+    for bad in ("-1", "nan", "inf"):
+        with pytest.raises(ValueError, match="LISTENPOST_MAX_CLOCK_SKEW"):
+            load_settings({}, env={"LISTENPOST_MAX_CLOCK_SKEW": bad})

@@ -93,9 +93,12 @@ class CompositeRunner:
     async def _expire_forever(self) -> None:
         while True:
             await asyncio.sleep(EXPIRE_EVERY)
-            async with self.lock:
-                self.engine.expire(self.watermark())
-                COMPOSITE_GROUPS.set(self.engine.group_count())
+            try:
+                async with self.lock:
+                    self.engine.expire(self.watermark())
+                    COMPOSITE_GROUPS.set(self.engine.group_count())
+            except Exception:  # keep expiring: a stopped watermark is unbounded memory
+                log.exception("composite expiry failed")
 
     async def set_rule(self, row: Mapping[Any, Any]) -> None:
         async with self.lock:
