@@ -16,12 +16,22 @@ from mqtt_support import FIXTURES, RadioServer, forget_session, publish, wait_fo
 from websockets.sync.client import ClientConnection, connect
 
 
-@pytest.fixture
-def radio(tmp_path: Path) -> Iterator[RadioServer]:
-    srv = RadioServer(tmp_path / "radio")
+@pytest.fixture(params=["sqlite", "postgres"])
+def radio(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RadioServer]:
+    """A radio server on SQLite, then on PostgreSQL (seen times and flags are SQL)."""
+    drop = None
+    env = {}
+    if request.param == "postgres":
+        from support import create_pg_database
+
+        url, drop = create_pg_database()
+        env["LISTENPOST_DB_URL"] = url
+    srv = RadioServer(tmp_path / "radio", **env)
     yield srv
     srv.stop()
     forget_session(srv.client_id)
+    if drop:
+        drop()
 
 
 def listen(srv: RadioServer) -> ClientConnection:

@@ -29,6 +29,7 @@ async def on_config(ctx: Ctx, rec: ConfigRecord) -> Emitted:
         seen,
     )
     for s in rec.systems:
+        ctx.systems.pop(s.sys_name, None)  # its sysid may change
         values = {
             "instance_id": rec.instance_id,
             "sys_num": s.sys_num,
@@ -39,6 +40,7 @@ async def on_config(ctx: Ctx, rec: ConfigRecord) -> Emitted:
 
 
 async def on_system(ctx: Ctx, rec: SystemInfo) -> Emitted:
+    ctx.systems.pop(rec.sys_name, None)  # its sysid may change
     await q.upsert(
         ctx.conn,
         rt.systems,

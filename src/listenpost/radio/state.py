@@ -69,3 +69,5 @@ class Ctx:
     conn: AsyncConnection
     state: IngestState
     received: int
+    # short name -> (effective sysid, first_seen, last_seen) as this transaction knows them
+    systems: dict[str, tuple[str, int, int]] = field(default_factory=dict)

@@ -35,16 +35,25 @@ def seen_at(ctx: Ctx, t: float | None) -> int:
 async def ensure_system(
     ctx: Ctx, name: str, instance: str | None, sys_num: int | None, seen: int
 ) -> str:
-    """Return the system's effective sysid, creating the system when it is new."""
-    row = await q.system(ctx.conn, name)
-    if row is None:
-        values = {"instance_id": instance, "sys_num": sys_num}
-        await q.upsert(ctx.conn, rt.systems, {"short_name": name}, values, seen)
-        log.info("new radio system %r", name)
-        return name
-    if not row["first_seen"] <= seen <= row["last_seen"]:
+    """Return the system's effective sysid, creating the system when it is new. Known to
+    this transaction already (a batch mostly names few systems): no query at all."""
+    known = ctx.systems.get(name)
+    if known is not None and known[1] <= seen <= known[2]:
+        return known[0]
+    if known is None:
+        row = await q.system(ctx.conn, name)
+        if row is None:
+            values = {"instance_id": instance, "sys_num": sys_num}
+            await q.upsert(ctx.conn, rt.systems, {"short_name": name}, values, seen)
+            log.info("new radio system %r", name)
+            ctx.systems[name] = (name, seen, seen)
+            return name
+        known = (effective_sysid(row["sysid"], name), row["first_seen"], row["last_seen"])
+    sysid, first, last = known
+    if not first <= seen <= last:
         await q.widen_seen(ctx.conn, rt.systems, {"short_name": name}, seen)
-    return effective_sysid(row["sysid"], name)
+    ctx.systems[name] = (sysid, min(first, seen), max(last, seen))
+    return sysid
 
 
 async def touch_talkgroup(
