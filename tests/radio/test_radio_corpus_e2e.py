@@ -103,9 +103,6 @@ def test_corpus_replay_is_stored_without_a_single_error(radio: RadioServer) -> N
         assert "call_alert" in {e["event_type"] for e in alert}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="processor does not yet log/count ActiveCalls.rejected (radioproc)"
-)
 def test_one_bad_snapshot_entry_is_counted_and_the_others_stored(radio: RadioServer) -> None:
     radio.start()
     token = radio.token()

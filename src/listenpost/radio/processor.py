@@ -108,6 +108,8 @@ class RadioProcessor:
             return []
         for record in records:
             RADIO_MESSAGES.labels(type(record).__name__).inc()
+            if isinstance(record, ActiveSnapshot):
+                _count_rejected(topic, record)
         if self._refused(topic, records):
             return []
         return [(topic, r) for r in records if type(r) in HANDLERS]
@@ -174,3 +176,12 @@ def _refuse(reason: str, topic: str, size: str, setting: str) -> bool:
     RADIO_REFUSED.labels(reason).inc()
     log.warning("refused %s message from %s: %s is over the limit %s", reason, topic, size, setting)
     return True
+
+
+def _count_rejected(topic: str, snap: ActiveSnapshot) -> None:
+    """Entries of a snapshot the normaliser could not read: each logged and counted by reason
+    like a refused message; the snapshot's other entries are stored."""
+    for exc in snap.rejected:
+        kind = getattr(exc, "kind", "bad_field")
+        RADIO_ERRORS.labels(kind).inc()
+        log.warning("left out of the calls_active snapshot from %s: %s", topic, exc)
