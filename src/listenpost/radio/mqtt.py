@@ -64,7 +64,10 @@ class MqttIngest:
         self.batch_size = max(1, settings.mqtt_batch_size)
         self.processor = processor
         self.connected = asyncio.Event()
+        self.drain_timeout = settings.shutdown_timeout or None
         self._task: asyncio.Task[None] | None = None
+        self._draining = False
+        self._busy = False  # a batch is being stored or acknowledged
 
     async def start(self) -> None:
         log.info(
@@ -80,10 +83,18 @@ class MqttIngest:
         self._task = asyncio.create_task(self._run(), name="mqtt-ingest")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        """Take no new batch; let the one being stored commit and be acknowledged (within the
+        shutdown timeout), then disconnect. What was received but not stored stays
+        unacknowledged, so the broker delivers it again to the next session."""
+        if not self._task:
+            return
+        self._draining = True
+        if self._busy:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self._task), self.drain_timeout)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
     def _client(self) -> aiomqtt.Client:
         props = Properties(PacketTypes.CONNECT)
@@ -116,6 +127,8 @@ class MqttIngest:
                     self.connected.set()
                     delay = 1.0
                     await self._consume(client)
+                    if self._draining:
+                        return
             except aiomqtt.MqttError as exc:
                 self.connected.clear()
                 log.warning(
@@ -131,12 +144,18 @@ class MqttIngest:
         """Take what has arrived (up to a batch), store it, then acknowledge it."""
         messages = client.messages
         async for first in messages:
-            batch = [first]
-            while len(batch) < self.batch_size and len(messages) > 0:
-                batch.append(await anext(messages))
-            await self.processor.handle_batch([(m.topic.value, _payload(m)) for m in batch])
-            for m in batch:
-                client._client.ack(m.mid, m.qos)  # noqa: SLF001
+            if self._draining:
+                return
+            self._busy = True
+            try:
+                batch = [first]
+                while len(batch) < self.batch_size and len(messages) > 0:
+                    batch.append(await anext(messages))
+                await self.processor.handle_batch([(m.topic.value, _payload(m)) for m in batch])
+                for m in batch:
+                    client._client.ack(m.mid, m.qos)  # noqa: SLF001
+            finally:
+                self._busy = False
 
 
 def _payload(message: aiomqtt.Message) -> bytes:
