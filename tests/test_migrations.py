@@ -141,3 +141,23 @@ def test_postgres_database_made_before_alembic_is_stamped(pg_url: str) -> None:
     assert out.returncode == 0, out.stderr
     assert _pg(pg_url, "SELECT id, name FROM api_keys") == [("k1", "old")]
     assert _pg(pg_url, "SELECT version_num FROM alembic_version") == [(head(),)]
+
+
+def test_db_command_on_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    from support import free_port
+
+    out = cli("db", "upgrade", "--db-url", f"postgresql://lp:s3cret@127.0.0.1:{free_port()}/x")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert "--db-url" in out.stderr and "s3cret" not in out.stderr
+
+
+def test_nodes_upgrading_together_take_turns(pg_url: str) -> None:
+    """PostgreSQL: several `db upgrade` at once (as nodes starting together) all succeed."""
+    env = {**os.environ, "LISTENPOST_LOG_LEVEL": "warning"}
+    argv = [sys.executable, "-m", "listenpost", "db", "upgrade", "--db-url", pg_url]
+    procs = [subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+    assert _pg(pg_url, "SELECT version_num FROM alembic_version") == [(head(),)]

@@ -115,15 +115,23 @@ def _setup_logging(level: str) -> None:
 
 
 async def _db(settings: Settings, command: str, revision: str) -> None:
-    from .store.db import make_engine
+    from sqlalchemy.exc import DBAPIError
+
+    from .store.db import check_url, make_engine, unusable
     from .store.migrations import migrate, show
 
+    try:
+        check_url(settings.database_url)
+    except ValueError as exc:
+        raise StartupError(f"--db-url: {exc}") from exc
     engine = make_engine(settings.database_url)
     try:
         if command == "upgrade":
             print(f"database at revision {await migrate(engine, revision)}")
         else:
             await show(engine, command)
+    except (OSError, DBAPIError) as exc:
+        raise StartupError(unusable(settings.database_url, exc)) from exc
     finally:
         await engine.dispose()
 

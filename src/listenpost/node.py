@@ -22,7 +22,7 @@ from .radio.processor import RadioProcessor
 from .radio.state import Limits
 from .sound.ingest import Ingest
 from .store import keys
-from .store.db import describe_failure, make_engine, redact, where
+from .store.db import make_engine, unusable
 from .store.migrations import migrate
 
 log = logging.getLogger("listenpost")
@@ -76,12 +76,7 @@ class Node:
         try:
             await self._prepare_store()
         except Exception as exc:
-            url = self.settings.database_url
-            raise StartupError(
-                f"--db-url {redact(url)}: cannot use the database at {where(url)} "
-                f"({describe_failure(exc)}); check that it runs and the URL's host, port, "
-                "database and credentials"
-            ) from exc
+            raise StartupError(unusable(self.settings.database_url, exc)) from exc
         if self.settings.rules_file:
             await self._load_rules(self.settings.rules_file)
         self.bus.set_handler(self.on_bus)

@@ -93,6 +93,15 @@ def describe_failure(exc: BaseException) -> str:
     return " ".join(str(text_).split())
 
 
+def unusable(url: str, exc: BaseException) -> str:
+    """One line for an operator whose database cannot be used: which, where, why, what to do."""
+    return (
+        f"--db-url {redact(url)}: cannot use the database at {where(url)} "
+        f"({describe_failure(exc)}); check that it runs and the URL's host, port, database "
+        "and credentials"
+    )
+
+
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
