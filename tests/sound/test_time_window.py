@@ -99,12 +99,31 @@ def test_a_bad_row_already_stored_does_not_poison_the_list(fresh_server: Server)
         assert post_event(c, mic["id"])["id"]
 
 
-def _insert_raw_event(db: Path, event_id: str, mic_id: str, created_at: int) -> None:
+def test_a_stored_nan_is_served_as_null(fresh_server: Server) -> None:
+    """NaN is refused at ingest now; one stored by an older version reads back as null."""
+    fresh_server.start()
+    with fresh_server.client() as c:
+        mic = make_mic(c)
+    bad_id = uuid.uuid4().hex
+    _insert_raw_event(
+        fresh_server.data_dir / "listenpost.db", bad_id, mic["id"], 1_764_900_000_000_000, "[NaN]"
+    )
+    with fresh_server.client() as c:
+        r = c.get(f"/api/v1/events/{bad_id}")
+        assert r.status_code == 200, r.text
+        assert r.json()["noises"] == [None]
+        assert c.post(f"/api/v1/events/{bad_id}/read").json()["noises"] == [None]
+        assert c.get("/api/v1/events").json()["results"][0]["noises"] == [None]
+
+
+def _insert_raw_event(
+    db: Path, event_id: str, mic_id: str, created_at: int, noises: str | None = None
+) -> None:
     with sqlite3.connect(db) as conn:
         conn.execute(
-            "INSERT INTO events (id, mic_id, label_id, confidence, suppressed, is_read,"
-            " created_at, updated_at) VALUES (?, ?, 'crying', 0.9, 0, 0, ?, ?)",
-            (event_id, mic_id, created_at, created_at),
+            "INSERT INTO events (id, mic_id, label_id, confidence, noises, suppressed, is_read,"
+            " created_at, updated_at) VALUES (?, ?, 'crying', 0.9, ?, 0, 0, ?, ?)",
+            (event_id, mic_id, noises, created_at, created_at),
         )
 
 

@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from ..auth.deps import require_access
@@ -156,21 +155,21 @@ async def list_composites(
 
 
 @router.get("/composite-events/{composite_event_id}", tags=["composite events"])
-async def get_composite(composite_event_id: str, request: Request) -> JSONResponse:
+async def get_composite(composite_event_id: str, request: Request) -> dict[str, Any]:
     async with _node(request).engine.connect() as conn:
         row = await store.get_composite(conn, composite_event_id)
         if row is None:
             raise NotFound(f"composite event {composite_event_id!r} not found")
         members = await store.members(conn, [composite_event_id])
-    return JSONResponse(composite_view(row, members))
+    return composite_view(row, members)
 
 
 @router.post("/events/{event_id}/read", tags=["events"], summary="Mark an event read (extension)")
-async def mark_read(event_id: str, request: Request) -> JSONResponse:
+async def mark_read(event_id: str, request: Request) -> dict[str, Any]:
     engine = _node(request).engine
     await sound_store.mark_read(engine, event_id, now_us())
     async with engine.connect() as conn:
         row = await sound_store.get_event(conn, event_id)
     if row is None:
         raise NotFound(f"event {event_id!r} not found")
-    return JSONResponse(event_view(row))
+    return event_view(row)

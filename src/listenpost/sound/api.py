@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
 
 from ..auth.deps import require_access
 from ..errors import Invalid, NotFound
@@ -167,9 +166,9 @@ async def list_events(
 
 
 @router.get("/events/{event_id}", tags=["events"], summary="Get an event")
-async def get_event(event_id: str, request: Request) -> JSONResponse:
+async def get_event(event_id: str, request: Request) -> dict[str, Any]:
     async with _node(request).engine.connect() as conn:
         row = await store.get_event(conn, event_id)
     if row is None:
         raise NotFound(f"event {event_id!r} not found")
-    return JSONResponse(event_view(row))
+    return event_view(row)
