@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     mqtt_username: str = ""  # or in the URL: mqtt://user:pass@host
     mqtt_password: str = ""
     mqtt_receive_maximum: int = 10000  # MQTT v5 Receive Maximum: QoS-1 messages in flight to us
-    mqtt_batch_size: int = 500  # records stored per transaction (acked after its commit)
+    mqtt_batch_size: int = 200  # MQTT messages stored per transaction (acked after its commit)
     radio_max_active_calls: int = 5000  # calls in one calls_active snapshot; beyond: refused
     radio_max_rate_systems: int = 1000  # systems in one rates message; beyond: refused
     radio_ws_public: bool = False
