@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from listenpost.config import load_settings
+from listenpost.config import SettingError, load_settings
 
 
 def test_precedence(tmp_path: Path) -> None:
@@ -34,3 +34,17 @@ def test_unknown_file_key_is_an_error(tmp_path: Path) -> None:
     cfg.write_text("prot: 1\n")
     with pytest.raises(ValueError, match="prot"):
         load_settings({"config": str(cfg)}, env={})
+
+
+def test_bad_values_are_named_as_the_operator_wrote_them(tmp_path: Path) -> None:
+    cfg = tmp_path / "lp.toml"
+    cfg.write_text('port = "http"\njwt_secret = ["hunter2"]\n')
+    with pytest.raises(SettingError, match=r"port in .*lp\.toml='http'") as bad:
+        load_settings({"config": str(cfg)}, env={})
+    assert "jwt_secret in" in str(bad.value) and "hunter2" not in str(bad.value)
+    with pytest.raises(SettingError, match="LISTENPOST_CLIENT_QUEUE='many'"):
+        load_settings({}, env={"LISTENPOST_CLIENT_QUEUE": "many"})
+    with pytest.raises(SettingError, match="--mqtt='ftp://x'"):
+        load_settings({"mqtt_url": "ftp://x"}, env={"LISTENPOST_MQTT_URL": "mqtt://ok"})
+    with pytest.raises(SettingError, match="config file .*missing.yaml"):
+        load_settings({"config": str(tmp_path / "missing.yaml")}, env={})
