@@ -23,7 +23,7 @@ from .metrics import CONNECTIONS_REFUSED, HTTP_TIMEOUTS, OPEN_CONNECTIONS
 
 
 class ConnectionGuard:
-    """Counts open connections per client address; 0 means no limit."""
+    """Counts open connections per client address; 0 (or less) means no limit."""
 
     def __init__(self, per_ip: int) -> None:
         self.per_ip = per_ip
@@ -31,7 +31,7 @@ class ConnectionGuard:
 
     def admit(self, transport: asyncio.BaseTransport, address: str) -> bool:
         held = self._open.setdefault(address, set())
-        if self.per_ip and len(held) >= self.per_ip:
+        if self.per_ip > 0 and len(held) >= self.per_ip:
             if not held:
                 del self._open[address]
             CONNECTIONS_REFUSED.labels("per_ip").inc()

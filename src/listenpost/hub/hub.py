@@ -24,7 +24,7 @@ class KeySlots:
 
     def acquire(self, key: str, limit: int) -> bool:
         held = self._open.get(key, 0)
-        if limit and held >= limit:
+        if limit > 0 and held >= limit:
             return False
         self._open[key] = held + 1
         return True
