@@ -34,10 +34,21 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if os.environ.get("SCHEMATHESIS_DB") == "postgres":
         url, drop = create_pg_database()
     srv = Server(tmp_path_factory.mktemp("fuzz"), url).start()
+    _seed(srv)
     yield srv
     srv.stop()
     if drop:
         drop()
+
+
+def _seed(srv: Server) -> None:
+    """Something in every sound list, so list answers are checked with real items too."""
+    with srv.client() as c:
+        mic = c.post("/api/v1/mics", json={"name": "seed", "edge_id": "e1"}).json()["data"]
+        rule = {"name": "r", "window_seconds": 60, "min_events": 1, "group_by": "mic_id"}
+        assert c.post("/api/v1/composite-rules", json=rule).status_code == 201
+        event = {"mic_id": mic["id"], "label_id": "crying", "confidence": 0.9, "noises": [1.0]}
+        assert c.post("/api/v1/events", json=event).status_code == 201
 
 
 @pytest.fixture(scope="module")

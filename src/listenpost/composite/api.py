@@ -11,14 +11,18 @@ from pydantic import Field
 from ..auth.deps import require_access
 from ..errors import Invalid, NotFound
 from ..params import Page, Size, iso_param, text_params
+from ..schemas import Page as Listing
+from ..schemas import documented
 from ..sound.labels import LABELS
 from ..sound.models import ResourceId, Strict
+from ..sound.schemas import Event
 from ..sound.views import event_view
 from ..store import composites as store
 from ..store import sound as sound_store
 from ..store.paging import envelope
 from ..timeutil import now_us
 from .keys import parse_group_by
+from .schemas import Composite, Rule
 from .views import composite_view, rule_resource
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_access), Depends(text_params)])
@@ -78,7 +82,9 @@ async def _rule_or_404(request: Request, rule_id: str) -> dict[str, Any]:
     return dict(row)
 
 
-@router.post("/composite-rules", status_code=201, tags=["composite rules"])
+@router.post(
+    "/composite-rules", status_code=201, tags=["composite rules"], responses=documented(Rule, 201)
+)
 async def create_rule(body: RuleCreate, request: Request) -> dict[str, Any]:
     now = now_us()
     values = check_rule_values(body.model_dump())
@@ -94,19 +100,19 @@ async def create_rule(body: RuleCreate, request: Request) -> dict[str, Any]:
     return rule_resource(row)
 
 
-@router.get("/composite-rules", tags=["composite rules"])
+@router.get("/composite-rules", tags=["composite rules"], responses=documented(Listing[Rule]))
 async def list_rules(request: Request, page: Page = 1, size: Size = 10) -> dict[str, Any]:
     async with _node(request).engine.connect() as conn:
         total, rows = await store.list_rules(conn, page, size)
     return envelope(page, size, total, [rule_resource(r) for r in rows])
 
 
-@router.get("/composite-rules/{rule_id}", tags=["composite rules"])
+@router.get("/composite-rules/{rule_id}", tags=["composite rules"], responses=documented(Rule))
 async def get_rule(rule_id: str, request: Request) -> dict[str, Any]:
     return rule_resource(await _rule_or_404(request, rule_id))
 
 
-@router.patch("/composite-rules/{rule_id}", tags=["composite rules"])
+@router.patch("/composite-rules/{rule_id}", tags=["composite rules"], responses=documented(Rule))
 async def patch_rule(rule_id: str, body: RulePatch, request: Request) -> dict[str, Any]:
     current = await _rule_or_404(request, rule_id)
     values = check_rule_values({k: getattr(body, k) for k in body.model_fields_set})
@@ -127,7 +133,9 @@ async def delete_rule(rule_id: str, request: Request) -> None:
     await _node(request).composites.remove_rule(rule_id)
 
 
-@router.get("/composite-events", tags=["composite events"])
+@router.get(
+    "/composite-events", tags=["composite events"], responses=documented(Listing[Composite])
+)
 async def list_composites(
     request: Request,
     page: Page = 1,
@@ -154,7 +162,11 @@ async def list_composites(
     return envelope(page, size, total, [composite_view(r, by_id.get(r["id"], [])) for r in rows])
 
 
-@router.get("/composite-events/{composite_event_id}", tags=["composite events"])
+@router.get(
+    "/composite-events/{composite_event_id}",
+    tags=["composite events"],
+    responses=documented(Composite),
+)
 async def get_composite(composite_event_id: str, request: Request) -> dict[str, Any]:
     async with _node(request).engine.connect() as conn:
         row = await store.get_composite(conn, composite_event_id)
@@ -164,7 +176,12 @@ async def get_composite(composite_event_id: str, request: Request) -> dict[str, 
     return composite_view(row, members)
 
 
-@router.post("/events/{event_id}/read", tags=["events"], summary="Mark an event read (extension)")
+@router.post(
+    "/events/{event_id}/read",
+    tags=["events"],
+    summary="Mark an event read (extension)",
+    responses=documented(Event),
+)
 async def mark_read(event_id: str, request: Request) -> dict[str, Any]:
     engine = _node(request).engine
     await sound_store.mark_read(engine, event_id, now_us())

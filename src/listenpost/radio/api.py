@@ -16,6 +16,8 @@ from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 from ..auth.deps import require_access, require_access_or_query
 from ..errors import ApiError, Conflict, NotFound
 from ..params import INT64_MAX, Int64Query, Page, Size, int64_param, iso_param, text_params
+from ..schemas import Data, documented
+from ..schemas import Page as Listing
 from ..store import radio as q
 from ..store import radio_tables as rt
 from ..store.paging import contains_pattern, envelope, fetch_page
@@ -26,6 +28,9 @@ router = APIRouter(
 )
 audio_router = APIRouter(prefix="/api/v1", tags=["radio"])
 
+Listed = Listing[dict[str, Any]]  # rows' fields: docs/radio.md
+One = Data[dict[str, Any]]
+Many = Data[list[dict[str, Any]]]
 CallId = Annotated[int, Path(ge=1, le=INT64_MAX, description="A call's id")]
 AUDIO_TYPES = {".m4a": "audio/mp4", ".wav": "audio/wav", ".ogg": "audio/ogg", ".mp3": "audio/mpeg"}
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
@@ -50,13 +55,17 @@ async def _page(
     return envelope(page, size, total, [view(r) for r in rows])
 
 
-@router.get("/systems", summary="Radio systems")
+@router.get("/systems", summary="Radio systems", responses=documented(Listed))
 async def systems(request: Request, page: Page = 1, size: Size = 10) -> dict[str, Any]:
     q = select(rt.systems).order_by(rt.systems.c.short_name)
     return await _page(request, q, page, size, views.system_view)
 
 
-@router.get("/instances", summary="trunk-recorder instances and their last heartbeat")
+@router.get(
+    "/instances",
+    summary="trunk-recorder instances and their last heartbeat",
+    responses=documented(Listed),
+)
 async def instances(request: Request, page: Page = 1, size: Size = 10) -> dict[str, Any]:
     return await _page(request, q.instances_query(), page, size, views.instance_view)
 
@@ -78,7 +87,7 @@ async def _resolve(request: Request, table: Any, id_col: str, ident: str, what: 
     return rows[0]
 
 
-@router.get("/talkgroups", summary="Talkgroups")
+@router.get("/talkgroups", summary="Talkgroups", responses=documented(Listed))
 async def talkgroups(
     request: Request,
     page: Page = 1,
@@ -98,13 +107,19 @@ async def talkgroups(
     return await _page(request, q.order_by(c.sysid, c.tgid), page, size, views.talkgroup_view)
 
 
-@router.get("/talkgroups/{talkgroup_id}", summary="One talkgroup (sysid:tgid or tgid)")
+@router.get(
+    "/talkgroups/{talkgroup_id}",
+    summary="One talkgroup (sysid:tgid or tgid)",
+    responses=documented(One),
+)
 async def talkgroup(talkgroup_id: str, request: Request) -> dict[str, Any]:
     row = await _resolve(request, rt.talkgroups, "tgid", talkgroup_id, "talkgroup")
     return {"data": views.talkgroup_view(row)}
 
 
-@router.get("/talkgroups/{talkgroup_id}/calls", summary="Calls on a talkgroup")
+@router.get(
+    "/talkgroups/{talkgroup_id}/calls", summary="Calls on a talkgroup", responses=documented(Listed)
+)
 async def talkgroup_calls(
     talkgroup_id: str, request: Request, page: Page = 1, size: Size = 10
 ) -> dict[str, Any]:
@@ -116,7 +131,7 @@ async def talkgroup_calls(
     )
 
 
-@router.get("/units", summary="Units (radios)")
+@router.get("/units", summary="Units (radios)", responses=documented(Listed))
 async def units(
     request: Request, page: Page = 1, size: Size = 10, sysid: str | None = None
 ) -> dict[str, Any]:
@@ -125,12 +140,12 @@ async def units(
     return await _page(request, q.order_by(c.sysid, c.unit_id), page, size, views.unit_view)
 
 
-@router.get("/units/{unit_id}", summary="One unit (sysid:unit or unit)")
+@router.get("/units/{unit_id}", summary="One unit (sysid:unit or unit)", responses=documented(One))
 async def unit(unit_id: str, request: Request) -> dict[str, Any]:
     return {"data": views.unit_view(await _resolve(request, rt.units, "unit_id", unit_id, "unit"))}
 
 
-@router.get("/units/{unit_id}/events", summary="A unit's events")
+@router.get("/units/{unit_id}/events", summary="A unit's events", responses=documented(Listed))
 async def unit_events(
     unit_id: str, request: Request, page: Page = 1, size: Size = 10
 ) -> dict[str, Any]:
@@ -171,7 +186,7 @@ def _call_filters(
     return conds
 
 
-@router.get("/calls", summary="Calls, newest first")
+@router.get("/calls", summary="Calls, newest first", responses=documented(Listed))
 async def calls(
     request: Request,
     page: Page = 1,
@@ -198,7 +213,9 @@ async def calls(
     return await _page(request, q, page, size, views.call_view)
 
 
-@router.get("/calls/active", summary="Calls in progress (in-memory tracker)")
+@router.get(
+    "/calls/active", summary="Calls in progress (in-memory tracker)", responses=documented(Many)
+)
 async def active_calls(request: Request) -> dict[str, Any]:
     live = list(request.app.state.node.radio.active.live.values())
     ids = [entry.call_id for entry in live]
@@ -217,12 +234,16 @@ async def _call_row(request: Request, call_id: int) -> Any:
     return found
 
 
-@router.get("/calls/{call_id}", summary="One call")
+@router.get("/calls/{call_id}", summary="One call", responses=documented(One))
 async def call(call_id: CallId, request: Request) -> dict[str, Any]:
     return {"data": views.call_view(await _call_row(request, call_id))}
 
 
-@router.get("/calls/{call_id}/transmissions", summary="A call's unit transmissions")
+@router.get(
+    "/calls/{call_id}/transmissions",
+    summary="A call's unit transmissions",
+    responses=documented(Many),
+)
 async def transmissions(call_id: CallId, request: Request) -> dict[str, Any]:
     await _call_row(request, call_id)
     t = rt.transmissions.c
@@ -279,14 +300,14 @@ def _check_range(request: Request, response: FileResponse, size: int) -> None:
         ) from exc
 
 
-@router.get("/recorders", summary="Recorders and their last state")
+@router.get("/recorders", summary="Recorders and their last state", responses=documented(Listed))
 async def recorders(request: Request, page: Page = 1, size: Size = 10) -> dict[str, Any]:
     c = rt.recorders.c
     q = select(rt.recorders).order_by(c.instance_id, c.src_num, c.rec_num)
     return await _page(request, q, page, size, views.recorder_view)
 
 
-@router.get("/stats/rates", summary="Decode rates, newest first")
+@router.get("/stats/rates", summary="Decode rates, newest first", responses=documented(Listed))
 async def rates(
     request: Request,
     page: Page = 1,

@@ -9,12 +9,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from ..auth.deps import require_access
 from ..errors import Invalid, NotFound
 from ..params import Page, Size, iso_param, text_params
+from ..schemas import Data, documented
+from ..schemas import Page as Listing
 from ..store import sound as store
 from ..store.paging import envelope
 from ..timeutil import now_us, parse_iso
 from . import thresholds
 from .labels import LABELS
 from .models import EventBatch, EventIn, MicCreate, MicPatch
+from .schemas import Event, LabelInfo, Mic
 from .views import event_view, mic_view
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_access), Depends(text_params)])
@@ -42,7 +45,13 @@ def _mic_values(body: MicCreate | MicPatch, current: dict[str, Any]) -> dict[str
     return values
 
 
-@router.post("/mics", status_code=201, tags=["mics"], summary="Register a mic (extension)")
+@router.post(
+    "/mics",
+    status_code=201,
+    tags=["mics"],
+    summary="Register a mic (extension)",
+    responses=documented(Data[Mic], 201),
+)
 async def create_mic(body: MicCreate, request: Request) -> dict[str, Any]:
     import uuid
 
@@ -72,7 +81,7 @@ async def create_mic(body: MicCreate, request: Request) -> dict[str, Any]:
     return {"data": mic_view(row)}
 
 
-@router.get("/mics", tags=["mics"], summary="List mics")
+@router.get("/mics", tags=["mics"], summary="List mics", responses=documented(Listing[Mic]))
 async def list_mics(
     request: Request,
     page: Page = 1,
@@ -93,12 +102,17 @@ async def _mic_or_404(request: Request, mic_id: str) -> dict[str, Any]:
     return dict(row)
 
 
-@router.get("/mics/{mic_id}", tags=["mics"], summary="Get a mic")
+@router.get("/mics/{mic_id}", tags=["mics"], summary="Get a mic", responses=documented(Data[Mic]))
 async def get_mic(mic_id: str, request: Request) -> dict[str, Any]:
     return {"data": mic_view(await _mic_or_404(request, mic_id))}
 
 
-@router.patch("/mics/{mic_id}", tags=["mics"], summary="Update a mic (partial)")
+@router.patch(
+    "/mics/{mic_id}",
+    tags=["mics"],
+    summary="Update a mic (partial)",
+    responses=documented(Data[Mic]),
+)
 async def patch_mic(mic_id: str, body: MicPatch, request: Request) -> dict[str, Any]:
     current = await _mic_or_404(request, mic_id)
     values = _mic_values(body, current)
@@ -110,7 +124,9 @@ async def patch_mic(mic_id: str, body: MicPatch, request: Request) -> dict[str, 
     return {"data": mic_view(current)}
 
 
-@router.delete("/mics/{mic_id}", tags=["mics"], summary="Delete a mic (soft)")
+@router.delete(
+    "/mics/{mic_id}", tags=["mics"], summary="Delete a mic (soft)", responses=documented(Data[Mic])
+)
 async def delete_mic(mic_id: str, request: Request) -> dict[str, Any]:
     current = await _mic_or_404(request, mic_id)
     now = now_us()
@@ -119,7 +135,12 @@ async def delete_mic(mic_id: str, request: Request) -> dict[str, Any]:
     return {"data": mic_view(current)}
 
 
-@router.get("/labels", tags=["labels"], summary="List labels (extension)")
+@router.get(
+    "/labels",
+    tags=["labels"],
+    summary="List labels (extension)",
+    responses=documented(Data[list[LabelInfo]]),
+)
 async def list_labels() -> dict[str, Any]:
     return {"data": list(LABELS.values())}
 
@@ -128,19 +149,36 @@ def _ingest_view(row: dict[str, Any]) -> dict[str, Any]:
     return event_view(row)
 
 
-@router.post("/events", status_code=201, tags=["events"], summary="Ingest one event (extension)")
+@router.post(
+    "/events",
+    status_code=201,
+    tags=["events"],
+    summary="Ingest one event (extension)",
+    responses=documented(Event, 201),
+)
 async def post_event(body: EventIn, request: Request) -> dict[str, Any]:
     rows = await _node(request).ingest.accept([body])
     return _ingest_view(rows[0])
 
 
-@router.post("/events/batch", status_code=201, tags=["events"], summary="Ingest up to 1000")
+@router.post(
+    "/events/batch",
+    status_code=201,
+    tags=["events"],
+    summary="Ingest up to 1000",
+    responses=documented(Data[list[Event]], 201),
+)
 async def post_events(body: EventBatch, request: Request) -> dict[str, Any]:
     rows = await _node(request).ingest.accept(body.events)
     return {"data": [_ingest_view(r) for r in rows]}
 
 
-@router.get("/events", tags=["events"], summary="List events, newest first")
+@router.get(
+    "/events",
+    tags=["events"],
+    summary="List events, newest first",
+    responses=documented(Listing[Event]),
+)
 async def list_events(
     request: Request,
     page: Page = 1,
@@ -165,7 +203,9 @@ async def list_events(
     return envelope(page, size, total, [event_view(r) for r in rows])
 
 
-@router.get("/events/{event_id}", tags=["events"], summary="Get an event")
+@router.get(
+    "/events/{event_id}", tags=["events"], summary="Get an event", responses=documented(Event)
+)
 async def get_event(event_id: str, request: Request) -> dict[str, Any]:
     async with _node(request).engine.connect() as conn:
         row = await store.get_event(conn, event_id)
