@@ -141,10 +141,13 @@ async def _run(config: uvicorn.Config, node: Node, sock: socket.socket) -> None:
         with contextlib.suppress(Exception):
             await node.stop()
         raise
+    server = _Server(config)
     try:
-        await _Server(config).serve(sockets=[sock])
+        await server.serve(sockets=[sock])
     finally:
         await node.stop()
+    if not server.started:
+        raise StartupError("the HTTP server did not start; the log above says why")
 
 
 class _Server(uvicorn.Server):

@@ -14,18 +14,25 @@ from typing import Any
 import httpx
 import pytest
 from mqtt_support import BROKER, FIXTURES, RadioServer, forget_session, mqtt_client, wait_for
+from support import create_pg_database
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 GOING_AWAY = {1001, 1012}
 
 
-@pytest.fixture
-def radio(tmp_path: Path) -> Iterator[RadioServer]:
-    srv = RadioServer(tmp_path / "radio")
+@pytest.fixture(params=["sqlite", "postgres"])
+def radio(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RadioServer]:
+    env, drop = {}, None
+    if request.param == "postgres":
+        url, drop = create_pg_database()
+        env["LISTENPOST_DB_URL"] = url
+    srv = RadioServer(tmp_path / "radio", **env)
     yield srv
     srv.stop()
     forget_session(srv.client_id)
+    if drop:
+        drop()
 
 
 class Burst:
