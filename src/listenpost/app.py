@@ -45,8 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
         log.info(
             "listenpost %s listening on http://%s:%d, data in %s (database %s, bus %s)",
             __version__,
-            settings.host,
-            settings.port,
+            *getattr(app.state, "address", (settings.host, settings.port)),
             settings.data_dir,
             redact(settings.database_url),
             settings.bus_url,

@@ -40,6 +40,7 @@ def serve(settings: Settings) -> None:
         from .app import create_app
 
         app = create_app(settings)
+        app.state.address = sock.getsockname()[:2]  # the real port when --port is 0
         config = _uvicorn_config(settings, app)
         with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
             runner.run(_run(config, app.state.node, sock))
