@@ -48,3 +48,17 @@ def test_bad_values_are_named_as_the_operator_wrote_them(tmp_path: Path) -> None
         load_settings({"mqtt_url": "ftp://x"}, env={"LISTENPOST_MQTT_URL": "mqtt://ok"})
     with pytest.raises(SettingError, match="config file .*missing.yaml"):
         load_settings({"config": str(tmp_path / "missing.yaml")}, env={})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("LISTENPOST_MQTT_RECEIVE_MAXIMUM", "0"),
+        ("LISTENPOST_MQTT_RECEIVE_MAXIMUM", "70000"),
+        ("LISTENPOST_MQTT_BATCH_SIZE", "0"),
+        ("LISTENPOST_RADIO_MAX_ACTIVE_CALLS", "-1"),
+    ],
+)
+def test_radio_ingest_bounds_are_checked_and_named(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        load_settings({}, env={name: value})

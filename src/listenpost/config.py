@@ -75,10 +75,13 @@ class Settings(BaseSettings):
     mqtt_client_id: str = "listenpost"
     mqtt_username: str = ""  # or in the URL: mqtt://user:pass@host
     mqtt_password: str = ""
-    mqtt_receive_maximum: int = 10000  # MQTT v5 Receive Maximum: QoS-1 messages in flight to us
-    mqtt_batch_size: int = 200  # MQTT messages stored per transaction (acked after its commit)
-    radio_max_active_calls: int = 5000  # calls in one calls_active snapshot; beyond: refused
-    radio_max_rate_systems: int = 1000  # systems in one rates message; beyond: refused
+    # MQTT v5 Receive Maximum: QoS-1 messages the broker may have in flight to us
+    mqtt_receive_maximum: Annotated[int, Field(ge=1, le=65535)] = 10000
+    # MQTT messages stored per transaction (acknowledged after its commit)
+    mqtt_batch_size: Annotated[int, Field(ge=1)] = 200
+    # calls in one calls_active snapshot / systems in one rates message; beyond: refused whole
+    radio_max_active_calls: Annotated[int, Field(ge=0)] = 5000
+    radio_max_rate_systems: Annotated[int, Field(ge=0)] = 1000
     radio_ws_public: bool = False
     shutdown_timeout: float = 10.0  # seconds SIGTERM waits for requests and MQTT batches (0: ever)
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"

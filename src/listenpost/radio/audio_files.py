@@ -10,6 +10,7 @@ checked to lie under ``audio/`` before anything is written.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import time
 import uuid
@@ -68,19 +69,18 @@ def _write_new(path: Path, data: bytes) -> Path:
         f.flush()
         os.fsync(f.fileno())
     try:
-        target, n = path, 1
-        while True:
+        for n in itertools.count(1):
+            target = path if n == 1 else path.with_name(f"{path.stem}.{n}{path.suffix}")
             try:
                 os.link(tmp, target)  # fails if the name exists: no overwrite
                 return target
             except FileExistsError:
-                n += 1
+                continue
             except OSError:  # a filesystem without hard links
                 if not target.exists():
                     os.replace(tmp, target)
                     return target
-                n += 1
-                target = path.with_name(f"{path.stem}.{n}{path.suffix}")
+        raise AssertionError("unreachable")
     finally:
         tmp.unlink(missing_ok=True)
 
