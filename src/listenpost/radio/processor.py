@@ -95,9 +95,14 @@ class RadioProcessor:
         items = [item for topic, payload in messages for item in self._records(topic, payload)]
         if not items:
             return
-        for event, data in await self._store(items):
-            envelope = ev.envelope(event, data, time.time())
-            await self.bus.publish(STREAM, orjson.dumps(envelope))
+        emitted = await self._store(items)
+        try:
+            for event, data in emitted:
+                envelope = ev.envelope(event, data, time.time())
+                await self.bus.publish(STREAM, orjson.dumps(envelope))
+        except Exception:  # stored is stored: a bus failure costs live events, not ingest
+            RADIO_ERRORS.labels("publish_failed").inc()
+            log.exception("could not publish %d radio event(s)", len(emitted))
 
     def _records(self, topic: str, payload: bytes) -> list[Item]:
         try:
@@ -105,6 +110,10 @@ class RadioProcessor:
         except NormaliseError as exc:
             RADIO_ERRORS.labels(exc.kind).inc()
             log.warning("skipped MQTT message: %s", exc)
+            return []
+        except Exception:  # a normaliser bug must not stop the ingest loop
+            RADIO_ERRORS.labels("normalise_failed").inc()
+            log.exception("skipped MQTT message from %s: the normaliser failed", topic)
             return []
         for record in records:
             RADIO_MESSAGES.labels(type(record).__name__).inc()
