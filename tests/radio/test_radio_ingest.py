@@ -309,3 +309,13 @@ def test_call_alert_is_a_unit_event_with_its_target(radio: RadioServer) -> None:
     with radio.client() as c:
         events = c.get("/api/v1/units/4810011/events").json()["results"]
         assert [(e["event_type"], e["target_unit"]) for e in events] == [("call_alert", 4811289)]
+
+
+def test_a_message_time_before_2000_is_taken_as_its_arrival(radio: RadioServer) -> None:
+    radio.start()
+    publish([(f"{radio.prefix}/units/p25trunk/on", unit_on(806401, 5))])  # 1970-01-01T00:00:05
+    with radio.client() as c:
+        wait_for(lambda: c.get("/api/v1/units/806401").status_code == 200)
+        unit = c.get("/api/v1/units/806401").json()["data"]
+    year = str(time.gmtime().tm_year)
+    assert unit["first_seen"].startswith(year) and unit["last_seen"].startswith(year)

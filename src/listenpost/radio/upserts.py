@@ -24,10 +24,14 @@ def now_us() -> int:
     return time.time_ns() // 1000
 
 
+EARLIEST = 946_684_800  # 2000-01-01T00:00:00Z: before it, a plugin clock was not set
+
+
 def seen_at(ctx: Ctx, t: float | None) -> int:
     """A message's time in µs, never after the moment it arrived (a plugin clock ahead of
-    ours must not pin last_seen in the future); arrival time when it has none."""
-    if t is None or t <= 0:
+    ours must not pin last_seen in the future); arrival time when it has none or one before
+    2000 (an unset clock)."""
+    if t is None or t < EARLIEST:
         return ctx.received
     return min(int(round(t * 1_000_000)), ctx.received)
 
