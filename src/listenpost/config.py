@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     # MQTT messages stored per transaction (acknowledged after its commit)
     mqtt_batch_size: Annotated[int, Field(ge=1)] = 200
     # calls in one calls_active snapshot / systems in one rates message; beyond: refused whole
-    radio_max_active_calls: Annotated[int, Field(ge=0)] = 5000
+    radio_max_active_calls: Annotated[int, Field(ge=0)] = 1000
     radio_max_rate_systems: Annotated[int, Field(ge=0)] = 1000
     radio_ws_public: bool = False
     shutdown_timeout: float = 10.0  # seconds SIGTERM waits for requests and MQTT batches (0: ever)

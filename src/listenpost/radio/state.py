@@ -25,7 +25,7 @@ RecorderKey = tuple[str, int, int]  # (instance, src_num, rec_num)
 class Limits:
     """What one MQTT message may create; a message over a limit is refused whole."""
 
-    max_active_calls: int = 5000  # entries in one calls_active snapshot
+    max_active_calls: int = 1000  # entries in one calls_active snapshot
     max_rate_systems: int = 1000  # systems in one rates message
 
 
