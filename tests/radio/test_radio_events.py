@@ -183,6 +183,32 @@ def test_unit_event(name: str, talkgroup: int) -> None:
     assert list(data) == sorted(data)
 
 
+def test_call_alert_unit_event_names_the_target() -> None:
+    payload = {
+        "type": "call_alert",
+        "call_alert": {
+            "sys_num": 1,
+            "sys_name": "pscsite4",
+            "unit": 4810011,
+            "target_unit": 4811289,
+        },
+        "timestamp": 1712789072,
+        "instance_id": "trunk-recorder",
+    }
+    (alert,) = normalise("units/pscsite4/call_alert", json.dumps(payload).encode())
+    data = events.unit_event(alert, sysid="pscsite4")
+    assert data == {
+        "unit": 4810011,
+        "unit_tag": "",
+        "event_type": "call_alert",
+        "talkgroup": 0,
+        "target_unit": 4811289,
+        "system": "pscsite4",
+        "sysid": "pscsite4",
+    }
+    assert list(data) == sorted(data)
+
+
 def test_rate_update() -> None:
     data = events.rate_update(rec("rates.json"), sysid="555")
     assert data == {
