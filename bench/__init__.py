@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench all` (see bench/common.py for the scenario interface)."""
