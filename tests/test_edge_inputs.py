@@ -24,6 +24,7 @@ PAGED = [
     "/api/v1/calls",
     "/api/v1/recorders",
     "/api/v1/stats/rates",
+    "/api/v1/unit-events",
 ]
 
 

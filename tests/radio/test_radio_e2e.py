@@ -143,6 +143,13 @@ def test_fixtures_reach_each_client_exactly_as_filtered(radio: RadioServer) -> N
         assert 804329 in {u["unit_id"] for u in units["results"]}
         events = c.get("/api/v1/units/804329/events").json()
         assert {e["event_type"] for e in events["results"]} >= {"call"}
+        log = c.get("/api/v1/unit-events", params={"size": 100}).json()["results"]
+        assert [e["id"] for e in log] == sorted((e["id"] for e in log), reverse=True)
+        assert {e["event_type"] for e in log} >= {"call", "on", "off", "join", "location"}
+        on_tg = c.get("/api/v1/unit-events", params={"talkgroup": 301}).json()["results"]
+        assert on_tg and {e["talkgroup"] for e in on_tg} == {301}
+        one = c.get("/api/v1/unit-events", params={"unit": 804329, "system": "p25trunk"})
+        assert {e["unit"] for e in one.json()["results"]} == {804329}
         calls = c.get("/api/v1/calls", params={"talkgroup": 3029}).json()
         assert [x["id"] for x in calls["results"]] == [start["call_id"]]
         systems = {s["short_name"] for s in c.get("/api/v1/systems").json()["results"]}

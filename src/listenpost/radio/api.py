@@ -157,6 +157,33 @@ async def unit_events(
     )
 
 
+@router.get(
+    "/unit-events",
+    summary="Unit events of every unit, latest stored first",
+    responses=documented(Listed),
+)
+async def all_unit_events(
+    request: Request,
+    page: Page = 1,
+    size: Size = 10,
+    system: str | None = None,
+    talkgroup: Int64Query | None = None,
+    unit: Int64Query | None = None,
+) -> dict[str, Any]:
+    """The dashboard's unit activity log starts from here before /api/ws takes over. Ordered
+    by id (the order stored, the primary key) so the first page never sorts the whole table."""
+    c = rt.unit_events.c
+    conds: list[ColumnElement[bool]] = []
+    if system:
+        conds.append(or_(c.system == system, c.sysid == system))
+    if talkgroup is not None:
+        conds.append(c.talkgroup == talkgroup)
+    if unit is not None:
+        conds.append(c.unit == unit)
+    q = select(rt.unit_events).where(and_(True, *conds)).order_by(c.id.desc())
+    return await _page(request, q, page, size, views.unit_event_view)
+
+
 def _call_filters(
     system: str | None,
     talkgroup: int | None,
