@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from . import __version__, errors, openapi
+from . import __version__, errors, openapi, ui
 from .auth import api as auth_api
 from .auth import logredact
 from .auth.deps import require_access
@@ -61,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         dependencies=[Depends(require_access)],  # every route: auth/policy.py decides
         redoc_url=None,  # one documentation UI: /docs (Swagger UI); see docs/reference.md
+        docs_url=None,  # served by ui.py from the package's own Swagger UI files (no CDN)
     )
     app.state.node = node
     errors.install_handlers(app)
@@ -75,6 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
         radio_api.router,
         radio_api.audio_router,
         radio_ws.router,
+        ui.router,
     )
     for router in routers:
         app.include_router(router)

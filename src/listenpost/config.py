@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     radio_max_rate_systems: Annotated[int, Field(ge=0)] = 1000
     radio_ws_public: bool = False
     shutdown_timeout: float = 10.0  # seconds SIGTERM waits for requests and MQTT batches (0: ever)
+    # dashboard map tiles, e.g. "https://tile.example/{z}/{x}/{y}.png"; empty: plain grid base
+    map_tiles: str = ""
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     extra: dict[str, Any] = {}
 

@@ -19,6 +19,8 @@ WEBSOCKET = "WEBSOCKET"  # the method name used here for WebSocket handshakes
 
 PUBLIC_PATHS = frozenset(
     {"/health", "/metrics", "/docs", "/docs/oauth2-redirect", "/openapi.json"}
+    # the dashboard's page and files (ui.py): it holds no data until its user logs in
+    | {"/", "/ui/config.json", "/ui/{path:path}"}
 )  # /redoc is off (docs/reference.md)
 # The reissue endpoint takes an API key, not a token: any active key of any scope.
 KEY_PATHS = frozenset({"/api/v1/auth/reissue"})
