@@ -29,7 +29,18 @@ def build_parser() -> argparse.ArgumentParser:
     _common(serve)
     serve.add_argument("--host", help="bind address (default 0.0.0.0)")
     serve.add_argument("--port", type=int, help="port (default 8100)")
-    serve.add_argument("--bus-url", dest="bus_url", help="memory:// (default)")
+    serve.add_argument(
+        "--bus-url", dest="bus_url", help="memory:// (default), redis://host:port/db, nats://host:port"
+    )
+    serve.add_argument(
+        "--bus-maxlen", dest="bus_maxlen", type=int, help="messages kept per bus stream (10000)"
+    )
+    serve.add_argument(
+        "--bus-max-age", dest="bus_max_age", type=float, help="seconds bus messages are kept (3600)"
+    )
+    serve.add_argument(
+        "--bus-prefix", dest="bus_prefix", help="Redis key / NATS stream prefix (listenpost)"
+    )
     serve.add_argument("--token-ttl", dest="token_ttl", type=float, help="access token seconds")
     serve.add_argument("--keepalive", type=float, help="WebSocket keep-alive seconds (20)")
     serve.add_argument(

@@ -53,7 +53,13 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=0, le=65535)] = 8100
     data_dir: str = "./listenpost-data"
     db_url: str = ""  # empty: sqlite+aiosqlite:///<data_dir>/listenpost.db
-    bus_url: str = "memory://"
+    bus_url: str = "memory://"  # or redis://host:port/db, nats://host:port (docs/scale-out.md)
+    # messages each bus stream keeps (Redis MAXLEN ~, JetStream max_msgs; 0: no limit)
+    bus_maxlen: Annotated[int, Field(ge=0)] = 10_000
+    # seconds a bus message is kept (Redis MINID ~ trimming, JetStream max_age; 0: no limit)
+    bus_max_age: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 3600.0
+    # names the Redis keys / NATS streams, so deployments sharing a server do not collide
+    bus_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = "listenpost"
     api_keys: CommaList = ()
     token_ttl: float = 3600.0
     jwt_secret: str = ""  # empty: generated once and kept in the database
@@ -113,6 +119,14 @@ class Settings(BaseSettings):
         from .auth.ratelimit import parse_limits
 
         parse_limits(value)
+        return value
+
+    @field_validator("bus_url")
+    @classmethod
+    def _bus_url(cls, value: str) -> str:
+        scheme = value.partition("://")[0].lower() if "://" in value else value.lower()
+        if scheme not in ("", "memory", "redis", "rediss", "nats", "tls"):
+            raise ValueError("use memory://, redis://host:port/db or nats://host:port")
         return value
 
     @field_validator("mqtt_url")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry()
 
@@ -81,6 +81,34 @@ RADIO_REFUSED = Counter(
     ["reason"],
     registry=REGISTRY,
 )
+BUS_DELIVERED = Counter(
+    "listenpost_bus_delivered_total",
+    "Bus messages this node received and handed to its hub, by stream and receiving node",
+    ["stream", "node"],
+    registry=REGISTRY,
+)
+BUS_LAG = Histogram(
+    "listenpost_bus_lag_seconds",
+    "Seconds from publication on the bus (the bus's clock) to receipt by this node",
+    ["stream"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    registry=REGISTRY,
+)
+BUS_PENDING = Gauge(
+    "listenpost_bus_outbox",
+    "Messages this node published that the bus has not yet acknowledged",
+    registry=REGISTRY,
+)
+BUS_ERRORS = Counter(
+    "listenpost_bus_errors_total",
+    "Bus trouble: connection losses, publishes dropped from a full outbox, duplicates "
+    "discarded, gaps (messages trimmed before this node read them), by kind",
+    ["kind"],
+    registry=REGISTRY,
+)
+BUS_AVAILABLE = Gauge(
+    "listenpost_bus_available", "1 while this node reaches its bus, else 0", registry=REGISTRY
+)
 RATE_LIMITED = Counter("listenpost_rate_limited_total", "Requests answered 429", registry=REGISTRY)
 HTTP_TIMEOUTS = Counter(
     "listenpost_http_timeouts_total",
@@ -103,3 +131,5 @@ for _phase in ("headers", "body"):
     HTTP_TIMEOUTS.labels(_phase)
 for _reason in ("per_ip", "per_key"):
     CONNECTIONS_REFUSED.labels(_reason)
+for _kind in ("disconnected", "outbox_full", "duplicate", "gap"):
+    BUS_ERRORS.labels(_kind)

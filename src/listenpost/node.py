@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,14 +14,16 @@ from starlette.requests import HTTPConnection
 from .auth.ratelimit import RateLimiter, parse_limits
 from .auth.registry import KeyRegistry
 from .auth.watch import SocketWatch
-from .bus.base import Bus, from_url
+from .bus.base import Bus, Message, from_url
+from .bus.settings import BusOptions
+from .composite.runner import STREAM as COMPOSITE_STREAM
 from .composite.runner import CompositeRunner
 from .config import Settings, StartupError
-from .hub.hub import Hub, Match
+from .hub.hub import Hub
 from .radio.processor import STREAM as RADIO_STREAM
 from .radio.processor import RadioProcessor
 from .radio.state import Limits
-from .sound.ingest import Ingest
+from .sound.ingest import LIVE_STREAM, Ingest
 from .store import keys
 from .store.db import make_engine, unusable
 from .store.migrations import migrate
@@ -39,7 +42,8 @@ class Node:
     secret: str = ""
     rate_limiter: RateLimiter | None = None
     services: list[Any] = field(default_factory=list)
-    matchers: dict[str, Callable[[bytes], Match]] = field(default_factory=dict)
+    #: per stream, how a message's routing key becomes the hub's route (absent: no routing)
+    routes: dict[str, Callable[[Message], Hashable]] = field(default_factory=dict)
     radio: RadioProcessor | None = None
     mqtt: Any = None
     started: bool = False
@@ -53,18 +57,20 @@ class Node:
     @classmethod
     def build(cls, settings: Settings) -> Node:
         engine = make_engine(settings.database_url)
-        bus = from_url(settings.bus_url)
+        bus = from_url(settings.bus_url, bus_options(settings))
         limiter = RateLimiter(parse_limits(settings.rate_limit)) if settings.rate_limit else None
         ingest = Ingest(engine, bus, settings.max_clock_skew)
         composites = CompositeRunner(engine, bus, settings.max_clock_skew)
         ingest.after_store.append(composites.on_events)
-        node = cls(settings, engine, bus, Hub(), ingest, composites, rate_limiter=limiter)
+        hub = Hub()
+        node = cls(settings, engine, bus, hub, ingest, composites, rate_limiter=limiter)
         node.services.extend((composites, node.sockets))
         limits = Limits(settings.radio_max_active_calls, settings.radio_max_rate_systems)
         node.radio = RadioProcessor(engine, bus, settings.data_dir, limits)
-        from .radio.ws import radio_match
+        from .radio.routing import RadioIndex, radio_route
 
-        node.matchers[RADIO_STREAM] = radio_match
+        hub.index(RADIO_STREAM, RadioIndex())
+        node.routes[RADIO_STREAM] = radio_route
         if settings.mqtt_url:
             from .radio.mqtt import MqttIngest
 
@@ -79,7 +85,7 @@ class Node:
             raise StartupError(unusable(self.settings.database_url, exc)) from exc
         if self.settings.rules_file:
             await self._load_rules(self.settings.rules_file)
-        self.bus.set_handler(self.on_bus)
+        self.bus.subscribe((LIVE_STREAM, COMPOSITE_STREAM, RADIO_STREAM), self.on_bus)
         await self.bus.start()
         for service in self.services:
             await service.start()
@@ -117,10 +123,21 @@ class Node:
             await upsert_rule(self.engine, {**rule, "created_at": now, "updated_at": now})
         log.info("loaded %d composite rules from %s", len(rules), path)
 
-    def on_bus(self, stream: str, payload: bytes) -> None:
-        """Every published message, from this node or another, reaches local clients here."""
-        matcher = self.matchers.get(stream)
-        self.hub.publish(stream, payload.decode(), matcher(payload) if matcher else None)
+    def on_bus(self, message: Message) -> None:
+        """Every published message, from this node or another, reaches local clients here:
+        routed by its key, never decoded (the hub sends the bytes as they came)."""
+        router = self.routes.get(message.stream)
+        route = router(message) if router is not None else None
+        self.hub.publish(message.stream, message.payload.decode(), route)
+
+
+def bus_options(settings: Settings) -> BusOptions:
+    return BusOptions(
+        maxlen=settings.bus_maxlen,
+        max_age=settings.bus_max_age,
+        prefix=settings.bus_prefix,
+        node=f"{socket.gethostname()}:{settings.port}",
+    )
 
 
 def node_of(conn: HTTPConnection) -> Node:

@@ -1,24 +1,70 @@
-"""The bus seam: how a node hears what any node published. Implementations pick by URL."""
+"""The bus seam: how a node hears what any node published. Implementations pick by URL.
+
+A message is the exact bytes the hub sends plus a small routing key beside them (radio: the
+channel, system, talkgroup and unit of the event), so no node decodes a frame to route it.
+Every delivered message carries its position in its stream (a Redis stream entry id, a
+JetStream stream sequence, a counter in memory) and `read` returns a stream from a position,
+so a reader that blinks can continue where it stopped and a client can later resume.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
-Handler = Callable[[str, bytes], Awaitable[None] | None]
+from .settings import BusOptions
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One delivered message. `position` is opaque but ordered within its stream (compare
+    with `order`); `published` is the bus's clock at publication (seconds), for lag."""
+
+    stream: str
+    payload: bytes
+    key: bytes | None
+    position: str
+    published: float
+
+
+Handler = Callable[[Message], Awaitable[None] | None]
 
 
 class Bus(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
-    async def publish(self, stream: str, payload: bytes) -> None: ...
-    def set_handler(self, handler: Handler) -> None: ...
+    async def publish(self, stream: str, payload: bytes, key: bytes | None = None) -> None: ...
+    def subscribe(self, streams: Sequence[str], handler: Handler) -> None: ...
+    async def read(self, stream: str, after: str | None, limit: int) -> list[Message]: ...
+    @property
+    def available(self) -> bool: ...
 
 
-def from_url(url: str) -> Bus:
-    """`memory://` (default) is the in-process bus; others arrive with multi-node support."""
-    if url in ("", "memory://", "memory"):
+def order(position: str) -> tuple[int, int]:
+    """A sortable form of any bus's position ("17-0" for Redis, "17" for NATS and memory)."""
+    first, _, second = position.partition("-")
+    return int(first), int(second or 0)
+
+
+def from_url(url: str, options: BusOptions | None = None) -> Bus:
+    """`memory://` (default, private to this node), `memory://NAME` (shared by the nodes of
+    one process: tests), `redis://host:port/db` (Redis Streams), `nats://host:port`
+    (NATS JetStream)."""
+    options = options or BusOptions()
+    scheme = url.partition("://")[0].lower() if "://" in url else url.lower()
+    if scheme in ("", "memory"):
         from .memory import MemoryBus
 
-        return MemoryBus()
-    raise ValueError(f"unsupported bus URL {url!r}: this build knows memory://")
+        return MemoryBus(url.partition("://")[2], options)
+    if scheme in ("redis", "rediss"):
+        from .redis import RedisBus
+
+        return RedisBus(url, options)
+    if scheme in ("nats", "tls"):
+        from .nats import NatsBus
+
+        return NatsBus(url, options)
+    raise ValueError(
+        f"unsupported bus URL {url!r}: use memory://, redis://host:port/db or nats://host:port"
+    )

@@ -1,28 +1,85 @@
-"""In-process bus: publish calls the node's handler directly."""
+"""In-process bus: publish calls each subscribed node's handler directly, in order.
+
+`memory://` is private to one node; `memory://NAME` is shared by every node of this process
+that names it (tests run several nodes in one process this way). A bounded history per
+stream serves `read`, so positions mean the same here as on Redis or NATS.
+"""
 
 from __future__ import annotations
 
 import inspect
+import time
+from collections import deque
+from collections.abc import Sequence
 
-from .base import Handler
+from .base import Handler, Message
+from .settings import BusOptions
+
+_SHARED: dict[str, _Broker] = {}
+
+
+class _Broker:
+    def __init__(self, options: BusOptions) -> None:
+        self.options = options
+        self.members: list[MemoryBus] = []
+        self.history: dict[str, deque[Message]] = {}
+        self.counters: dict[str, int] = {}
+
+    def append(self, stream: str, payload: bytes, key: bytes | None) -> Message:
+        position = self.counters.get(stream, 0) + 1
+        self.counters[stream] = position
+        message = Message(stream, payload, key, str(position), time.time())
+        kept = self.history.setdefault(stream, deque(maxlen=max(self.options.maxlen, 1)))
+        kept.append(message)
+        if self.options.max_age > 0:
+            horizon = message.published - self.options.max_age
+            while kept and kept[0].published < horizon:
+                kept.popleft()
+        return message
 
 
 class MemoryBus:
-    def __init__(self) -> None:
+    def __init__(self, name: str = "", options: BusOptions | None = None) -> None:
+        self.options = options or BusOptions()
+        if name:
+            self._broker = _SHARED.setdefault(name, _Broker(self.options))
+        else:
+            self._broker = _Broker(self.options)
         self._handler: Handler | None = None
+        self._streams: frozenset[str] = frozenset()
+
+    @property
+    def available(self) -> bool:
+        return True
 
     async def start(self) -> None:
-        return None
+        if self not in self._broker.members:
+            self._broker.members.append(self)
 
     async def stop(self) -> None:
-        return None
+        if self in self._broker.members:
+            self._broker.members.remove(self)
 
-    def set_handler(self, handler: Handler) -> None:
+    def subscribe(self, streams: Sequence[str], handler: Handler) -> None:
+        self._streams = frozenset(streams)
         self._handler = handler
 
-    async def publish(self, stream: str, payload: bytes) -> None:
-        if self._handler is None:
+    async def publish(self, stream: str, payload: bytes, key: bytes | None = None) -> None:
+        message = self._broker.append(stream, payload, key)
+        for member in list(self._broker.members):
+            await member._deliver(message)
+
+    async def _deliver(self, message: Message) -> None:
+        if self._handler is None or message.stream not in self._streams:
             return
-        result = self._handler(stream, payload)
+        from .delivery import record
+
+        record(message, self.options.node)
+        result = self._handler(message)
         if inspect.isawaitable(result):
             await result
+
+    async def read(self, stream: str, after: str | None, limit: int) -> list[Message]:
+        start = int(after) if after else 0
+        kept = self._broker.history.get(stream, ())
+        return [m for m in kept if int(m.position) > start][:limit]

@@ -1,18 +1,26 @@
 """Fan-out: one encoded frame to every matching client of a stream, never awaiting any of them.
 
-Clients are indexed by stream and by filter key, so a filter is evaluated once per distinct
-key, not once per client. The hub is fed by the node's bus handler, so a cross-node bus can
-drive it the same way as in-process ingest.
+Clients are grouped by stream and by filter key. A stream with an index (radio: the
+subscriptions by channel, system, talkgroup and unit) finds the keys a frame's route reaches
+with work proportional to the matching ones; a stream without one offers every frame to every
+client. The hub is fed by the node's bus handler, for this node's ingest and every other's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable, Iterable
+from typing import Protocol
 
 from ..metrics import BROADCAST, DELIVERED, DROPPED, SLOW_DISCONNECTS, WS_CLIENTS
 from .client import Client, Offer
 
-Match = Callable[[Hashable], bool]
+
+class KeyIndex(Protocol):
+    """The distinct filter keys of one stream, searchable by a frame's route."""
+
+    def add(self, key: Hashable) -> None: ...
+    def discard(self, key: Hashable) -> None: ...
+    def matching(self, route: Hashable) -> Iterable[Hashable]: ...
 
 
 class KeySlots:
@@ -40,10 +48,22 @@ class KeySlots:
 class Hub:
     def __init__(self) -> None:
         self._streams: dict[str, dict[Hashable, set[Client]]] = {}
+        self._indexes: dict[str, KeyIndex] = {}
         self.key_slots = KeySlots()
 
+    def index(self, stream: str, index: KeyIndex) -> None:
+        """Route `stream`'s frames through `index` (before any client of it connects)."""
+        self._indexes[stream] = index
+
     def add(self, client: Client) -> None:
-        self._streams.setdefault(client.stream, {}).setdefault(client.key, set()).add(client)
+        groups = self._streams.setdefault(client.stream, {})
+        members = groups.get(client.key)
+        if members is None:
+            members = groups[client.key] = set()
+            index = self._indexes.get(client.stream)
+            if index is not None:
+                index.add(client.key)
+        members.add(client)
         WS_CLIENTS.labels(client.stream).inc()
 
     def remove(self, client: Client) -> None:
@@ -55,6 +75,9 @@ class Hub:
             WS_CLIENTS.labels(client.stream).dec()
             if not members:
                 del groups[client.key]
+                index = self._indexes.get(client.stream)
+                if index is not None:
+                    index.discard(client.key)
 
     def rekey(self, client: Client, key: Hashable) -> None:
         """Move a client to another filter key (its subscription changed)."""
@@ -74,18 +97,19 @@ class Hub:
     def count(self, stream: str) -> int:
         return sum(len(m) for m in self._streams.get(stream, {}).values())
 
-    def publish(self, stream: str, frame: str, match: Match | None = None) -> int:
-        """Offer `frame` to every client whose key matches; returns how many took it."""
+    def publish(self, stream: str, frame: str, route: Hashable = None) -> int:
+        """Offer `frame` to every client whose key the stream's index finds for `route` (every
+        client when the stream has no index or the frame no route); returns how many took it."""
         BROADCAST.labels(stream).inc()
         groups = self._streams.get(stream)
         if not groups:
             return 0
+        index = self._indexes.get(stream)
+        keys = list(groups) if index is None or route is None else index.matching(route)
         delivered = dropped = 0
         shed: list[Client] = []
-        for key, members in list(groups.items()):
-            if match is not None and not match(key):
-                continue
-            for client in members:
+        for key in keys:
+            for client in groups.get(key, ()):
                 result = client.offer(frame)
                 if result is Offer.QUEUED:
                     delivered += 1

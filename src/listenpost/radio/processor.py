@@ -40,6 +40,7 @@ from .records import (
     TrunkMessage,
     UnitEventRecord,
 )
+from .routing import encode_route, route_of
 from .site import (
     on_config,
     on_heartbeat,
@@ -99,7 +100,8 @@ class RadioProcessor:
         try:
             for event, data in emitted:
                 envelope = ev.envelope(event, data, time.time())
-                await self.bus.publish(STREAM, orjson.dumps(envelope))
+                route = encode_route(route_of(event, data))
+                await self.bus.publish(STREAM, orjson.dumps(envelope), route)
         except Exception:  # stored is stored: a bus failure costs live events, not ingest
             RADIO_ERRORS.labels("publish_failed").inc()
             log.exception("could not publish %d radio event(s)", len(emitted))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from typing import Any
 
@@ -13,9 +12,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from ..hub.client import Client, FullPolicy
-from ..hub.hub import Match
 from ..hub.ws import TOO_SLOW, admitted
-from .channels import FilterKey
 from .processor import STREAM
 from .session import Session
 
@@ -23,17 +20,6 @@ router = APIRouter()
 
 #: Replies a client has not yet taken, in bytes, before its next request waits for room.
 MAX_PENDING_REPLY_BYTES = 1024 * 1024
-
-
-def radio_match(payload: bytes) -> Match:
-    """Decode an envelope once; the hub then asks each distinct filter about it."""
-    envelope: dict[str, Any] = json.loads(payload)
-    event, data = envelope.get("event", ""), envelope.get("data")
-
-    def match(key: object) -> bool:
-        return isinstance(key, FilterKey) and key.wants(event, data)
-
-    return match
 
 
 @router.websocket("/api/ws")
