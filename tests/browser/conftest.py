@@ -2,8 +2,9 @@
 
 Fixtures (shared by every dashboard test): `server` (a running server with `.url` and
 `.api_key`; its log is at info level so tests can read the access log), `page` (a fresh
-1366×768 page that records every request, WebSocket and console error; after the test it
-asserts that nothing left the server's host and that the console stayed clean), `login`
+1366×768 page that records every request, WebSocket and console error in `page.log`; after
+the test it asserts that nothing left the server's host and that the console stayed clean;
+`page.log.expected_statuses.add(401)` allows an error answer the test provokes), `login`
 (`login(page)` signs in with the server's key) and `shot` (`shot(page, name)` saves a
 screenshot under test-artifacts/). No browser is downloaded: Chromium comes from apt.
 """
@@ -11,6 +12,7 @@ screenshot under test-artifacts/). No browser is downloaded: Chromium comes from
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -65,11 +67,23 @@ def browser() -> Iterator[Any]:
 
 
 class PageLog:
-    """What a page asked for and complained about."""
+    """What a page asked for and complained about. Chromium logs every HTTP error answer as a
+    console error ("Failed to load resource: … status of 422 …"); a test that provokes one on
+    purpose names its status in `expected_statuses`."""
 
     def __init__(self) -> None:
         self.urls: list[str] = []
         self.errors: list[str] = []
+        self.expected_statuses: set[int] = set()
+
+    def console(self, message: Any) -> None:
+        if message.type != "error":
+            return
+        found = re.search(r"status of (\d{3})", message.text)
+        if found and "Failed to load resource" in message.text:
+            if int(found.group(1)) in self.expected_statuses:
+                return
+        self.errors.append(message.text)
 
 
 @pytest.fixture
@@ -79,7 +93,7 @@ def page(browser: Any, server: BrowserServer) -> Iterator[Any]:
     log = PageLog()
     pg.on("request", lambda r: log.urls.append(r.url))
     pg.on("websocket", lambda ws: log.urls.append(ws.url))
-    pg.on("console", lambda m: log.errors.append(m.text) if m.type == "error" else None)
+    pg.on("console", log.console)
     pg.on("pageerror", lambda exc: log.errors.append(f"uncaught: {exc}"))
     pg.log = log
     yield pg

@@ -9,6 +9,10 @@ import { closeAll, note, stream } from './lib/streams.js';
 
 const PANELS = [
   'sound',
+  'composites',
+  'map',
+  'mics',
+  'rules',
 ];
 
 const $ = (id) => document.getElementById(id);

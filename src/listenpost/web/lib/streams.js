@@ -11,7 +11,8 @@ class Managed {
   constructor(key, path, params, name) {
     Object.assign(this, { key, path, params, name, subs: new Set(), ws: null, tries: 0 });
     this.state = 'connecting';
-    this.chip = el('span', { class: 'chip connecting', role: 'status' }, name);
+    this.chip = el('span', { class: 'chip connecting', role: 'status', dataset: { stream: name } },
+      name);
     document.getElementById('streams').append(this.chip);
     this.connect();
   }

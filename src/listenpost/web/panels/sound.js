@@ -51,7 +51,7 @@ export function mount(root, ctx) {
   }
 
   function showLang() {
-    langBtn.textContent = lang === 'en' ? '한국어' : 'English';
+    langBtn.textContent = `Labels: ${lang.toUpperCase()}`;
     langBtn.setAttribute('aria-label', lang === 'en' ? 'Show Korean label names'
       : 'Show English label names');
   }
