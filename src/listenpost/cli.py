@@ -1,4 +1,4 @@
-"""The `listenpost` command: `serve`, `apikey create|list|revoke`, `db`, `replay`."""
+"""The `listenpost` command: `serve`, `demo`, `apikey create|list|revoke`, `db`, `replay`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from typing import Any
 
 from . import keys_cli
 from .config import SettingError, Settings, StartupError, load_settings
+from .demo.command import DemoError
+from .demo.command import add_command as add_demo_command
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -97,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--mqtt", dest="mqtt_url", help="trunk-recorder MQTT broker URL")
 
     keys_cli.add_commands(sub, _common)
+    add_demo_command(sub)
 
     db = sub.add_parser("db", help="database schema (Alembic): upgrade, current, history")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -157,6 +160,14 @@ def main(argv: list[str] | None = None) -> int:
         _setup_logging("info")
         return asyncio.run(replay(args.directory, args.mqtt_url, args.speed))
     debug = "debug" in (flags.get("log_level"), os.environ.get("LISTENPOST_LOG_LEVEL"))
+    if args.command == "demo":
+        from .demo.main import run as demo
+
+        _setup_logging(args.log_level)
+        try:
+            return demo(args)
+        except (SettingError, StartupError, DemoError) as exc:
+            return _fail(str(exc), debug)
     try:
         settings = load_settings(flags)
         _setup_logging(settings.log_level)

@@ -19,7 +19,7 @@ import errno
 import logging
 import math
 import socket
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import uvicorn
@@ -29,10 +29,14 @@ from .config import Settings, StartupError
 from .node import Node
 
 log = logging.getLogger("listenpost")
+# Runs beside the server while it accepts connections (`listenpost demo` feeds it data).
+Companion = Callable[[FastAPI], Awaitable[None]]
 
 
-def serve(settings: Settings) -> None:
-    """Run until a signal; raises StartupError when the server cannot start."""
+def serve(settings: Settings, companion: Companion | None = None) -> None:
+    """Run until a signal; raises StartupError when the server cannot start. `companion`,
+    if given, starts once the server accepts connections and is cancelled when shutdown
+    begins; if it fails, the server shuts down and its exception is raised here."""
     preflight(settings)
     sock = bind(settings.host, settings.port)
     try:
@@ -43,7 +47,7 @@ def serve(settings: Settings) -> None:
         app.state.address = sock.getsockname()[:2]  # the real port when --port is 0
         config = _uvicorn_config(settings, app)
         with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
-            runner.run(_run(config, app.state.node, sock))
+            runner.run(_run(config, app, sock, companion))
     finally:
         sock.close()
 
@@ -135,25 +139,57 @@ def _uvicorn_config(settings: Settings, app: FastAPI) -> uvicorn.Config:
     )
 
 
-async def _run(config: uvicorn.Config, node: Node, sock: socket.socket) -> None:
+async def _run(
+    config: uvicorn.Config, app: FastAPI, sock: socket.socket, companion: Companion | None
+) -> None:
+    node: Node = app.state.node
     try:
         await node.start()
     except BaseException:
         with contextlib.suppress(Exception):
             await node.stop()
         raise
-    server = _Server(config)
+    server = _Server(config, (lambda: companion(app)) if companion else None)
     try:
         await server.serve(sockets=[sock])
     finally:
         await node.stop()
     if not server.started:
         raise StartupError("the HTTP server did not start; the log above says why")
+    if server.failure is not None:
+        raise server.failure
 
 
 class _Server(uvicorn.Server):
     """uvicorn's server, minus re-raising the caught signal after a graceful shutdown (which
-    would make a drained SIGTERM exit with status -15 instead of 0)."""
+    would make a drained SIGTERM exit with status -15 instead of 0), plus a companion task."""
+
+    def __init__(
+        self, config: uvicorn.Config, companion: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
+        super().__init__(config)
+        self.companion = companion
+        self.task: asyncio.Task[None] | None = None
+        self.failure: Exception | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.companion is not None:
+            self.task = asyncio.create_task(self._companion(self.companion))
+
+    async def _companion(self, companion: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await companion()
+        except Exception as exc:  # serve() raises it once the server has stopped
+            self.failure = exc
+            self.should_exit = True
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        await super().shutdown(sockets)
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:

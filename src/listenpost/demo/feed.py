@@ -1,0 +1,113 @@
+"""The demo's loops: sound events over REST, the radio script into a sink, a progress log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from dataclasses import dataclass
+
+import orjson
+
+from .client import Api
+from .place import MICS, PLACE, RULE
+from .radio import RadioScript, Step
+from .sinks import RadioSink
+from .sound import SoundGenerator, SoundSchedule
+
+log = logging.getLogger("listenpost.demo")
+TICK = 0.25  # seconds between sound posts
+REPORT_EVERY = 15.0  # seconds between progress lines
+
+
+@dataclass
+class Counts:
+    events: int = 0
+    bursts: int = 0
+    calls: int = 0
+    audio: int = 0
+    radio_messages: int = 0
+
+
+async def setup(api: Api) -> None:
+    """The demo's mics and its composite rule, created (or updated) on the server."""
+    for mic in MICS:
+        await api.ensure("/api/v1/mics", mic.body())
+    await api.ensure("/api/v1/composite-rules", RULE)
+    log.info("%d mics around %s and the rule %r are ready", len(MICS), PLACE, RULE["name"])
+
+
+async def sound_loop(api: Api, rate: float, seed: int, counts: Counts) -> None:
+    schedule = SoundSchedule(SoundGenerator(random.Random(seed)), rate, time.monotonic())
+    while True:
+        await asyncio.sleep(TICK)
+        events, burst = schedule.tick(time.monotonic())
+        if burst is not None:
+            counts.bursts += 1
+            log.info(
+                "burst: %d × %s at %s, the rule %r should fire",
+                len(burst.events),
+                burst.label_id,
+                burst.mic.name,
+                RULE["name"],
+            )
+        if events:
+            counts.events += await api.post_events(events)
+
+
+async def radio_loop(sink: RadioSink, script: RadioScript, counts: Counts) -> None:
+    for step in script.steps(time.time()):
+        delay = step.at - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await sink.send(step.topic, orjson.dumps(step.payload))
+        counts.radio_messages += 1
+        _note(step, counts)
+
+
+def _note(step: Step, counts: Counts) -> None:
+    kind = step.payload.get("type")
+    if kind == "call_start":
+        counts.calls += 1
+        call = step.payload["call"]
+        badges = "".join(
+            f" [{flag}]" for flag in ("emergency", "encrypted") if call.get(flag) is True
+        )
+        log.info(
+            "radio: call on %s TG %s (%s) from unit %s%s",
+            call["sys_name"],
+            call["talkgroup"],
+            call["talkgroup_alpha_tag"],
+            call["unit"],
+            badges,
+        )
+    elif kind == "audio":
+        counts.audio += 1
+
+
+async def report_loop(api: Api, counts: Counts, radio: bool) -> None:
+    while True:
+        await asyncio.sleep(REPORT_EVERY)
+        composites = await api.total("/api/v1/composite-events?size=1")
+        radio_part = f", {counts.calls} radio calls ({counts.audio} with audio)" if radio else ""
+        log.info(
+            "so far: %d sound events, %d bursts, %s composite events%s",
+            counts.events,
+            counts.bursts,
+            "?" if composites is None else composites,
+            radio_part,
+        )
+
+
+async def run_feeds(
+    api: Api, sink: RadioSink | None, script: RadioScript | None, rate: float, seed: int
+) -> None:
+    """Run until cancelled; a loop that fails stops the others (and the demo)."""
+    counts = Counts()
+    loops = [sound_loop(api, rate, seed, counts), report_loop(api, counts, sink is not None)]
+    if sink is not None and script is not None:
+        loops.append(radio_loop(sink, script, counts))
+    async with asyncio.TaskGroup() as group:
+        for loop in loops:
+            group.create_task(loop)
