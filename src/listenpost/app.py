@@ -12,6 +12,8 @@ from fastapi.responses import PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import __version__, errors, openapi, ui
+from .alerts import api as alerts_api
+from .alerts import live as alerts_live
 from .auth import api as auth_api
 from .auth import logredact
 from .auth.deps import require_access
@@ -76,6 +78,8 @@ def create_app(settings: Settings) -> FastAPI:
         radio_api.router,
         radio_api.audio_router,
         radio_ws.router,
+        alerts_api.router,
+        alerts_live.router,
         ui.router,
     )
     for router in routers:

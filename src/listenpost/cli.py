@@ -95,7 +95,25 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="seconds SIGTERM waits for in-flight requests and MQTT batches (10)",
     )
-    serve.add_argument("--rules", dest="rules_file", help="composite rules YAML/TOML file")
+    serve.add_argument(
+        "--alert-delivery-max-age",
+        dest="alert_delivery_max_age",
+        type=float,
+        help="seconds an alert delivery is retried before it is given up (86400)",
+    )
+    serve.add_argument(
+        "--alert-retry-max-delay",
+        dest="alert_retry_max_delay",
+        type=float,
+        help="longest wait in seconds between two attempts of an alert delivery (30)",
+    )
+    serve.add_argument(
+        "--alert-timeout",
+        dest="alert_timeout",
+        type=float,
+        help="seconds one alert delivery attempt may take (10)",
+    )
+    serve.add_argument("--rules", dest="rules_file", help="composite/alert rules YAML or TOML")
     serve.add_argument("--mqtt", dest="mqtt_url", help="trunk-recorder MQTT broker URL")
 
     keys_cli.add_commands(sub, _common)

@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     shutdown_timeout: float = 10.0  # seconds SIGTERM waits for requests and MQTT batches (0: ever)
     # dashboard map tiles, e.g. "https://tile.example/{z}/{x}/{y}.png"; empty: plain grid base
     map_tiles: str = ""
+    # alert deliveries: seconds before giving up, longest wait between attempts, per attempt
+    alert_delivery_max_age: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 86400.0
+    alert_retry_max_delay: Annotated[float, Field(gt=0, le=86400, allow_inf_nan=False)] = 30.0
+    alert_timeout: Annotated[float, Field(gt=0, le=600, allow_inf_nan=False)] = 10.0
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     extra: dict[str, Any] = {}
 

@@ -133,3 +133,34 @@ for _reason in ("per_ip", "per_key"):
     CONNECTIONS_REFUSED.labels(_reason)
 for _kind in ("disconnected", "outbox_full", "duplicate", "gap"):
     BUS_ERRORS.labels(_kind)
+ALERTS_CREATED = Counter(
+    "listenpost_alerts_created_total",
+    "Alerts stored, by rule source",
+    ["source"],
+    registry=REGISTRY,
+)
+ALERT_REPEATS = Counter(
+    "listenpost_alert_repeats_total",
+    "Matching events folded into an open alert by its cooldown",
+    registry=REGISTRY,
+)
+ALERT_FACTS_DROPPED = Counter(
+    "listenpost_alert_events_dropped_total",
+    "Events not evaluated by the alert rules because the evaluation queue was full",
+    registry=REGISTRY,
+)
+ALERT_DELIVERY_ATTEMPTS = Counter(
+    "listenpost_alert_delivery_attempts_total",
+    "Alert delivery attempts, by target kind and result (ok, error)",
+    ["kind", "result"],
+    registry=REGISTRY,
+)
+ALERT_DELIVERIES_EXPIRED = Counter(
+    "listenpost_alert_deliveries_expired_total",
+    "Alert deliveries given up after the maximum age, by target kind",
+    ["kind"],
+    registry=REGISTRY,
+)
+for _kind in ("webhook", "apprise", "mqtt"):
+    for _result in ("ok", "error"):
+        ALERT_DELIVERY_ATTEMPTS.labels(_kind, _result)

@@ -11,6 +11,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import HTTPConnection
 
+from .alerts.delivery import Dispatcher
+from .alerts.runner import STREAM as ALERT_STREAM
+from .alerts.runner import AlertRunner
 from .auth.ratelimit import RateLimiter, parse_limits
 from .auth.registry import KeyRegistry
 from .auth.watch import SocketWatch
@@ -47,11 +50,18 @@ class Node:
     radio: RadioProcessor | None = None
     mqtt: Any = None
     started: bool = False
+    alerts: AlertRunner = field(init=False)
+    delivery: Dispatcher = field(init=False)
     keys: KeyRegistry = field(init=False)
     sockets: SocketWatch = field(init=False)
 
     def __post_init__(self) -> None:
         self.keys = KeyRegistry(self.engine)
+        self.alerts = AlertRunner(self.engine, self.bus, self.settings.max_clock_skew)
+        self.delivery = Dispatcher(self.engine, self.settings)
+        self.alerts.wake = self.delivery.wake
+        self.ingest.after_store.append(self.alerts.on_sound)
+        self.composites.after_create.append(self.alerts.on_composites)
         self.sockets = SocketWatch(self.keys)
 
     @classmethod
@@ -64,9 +74,10 @@ class Node:
         ingest.after_store.append(composites.on_events)
         hub = Hub()
         node = cls(settings, engine, bus, hub, ingest, composites, rate_limiter=limiter)
-        node.services.extend((composites, node.sockets))
+        node.services.extend((composites, node.sockets, node.delivery, node.alerts))
         limits = Limits(settings.radio_max_active_calls, settings.radio_max_rate_systems)
         node.radio = RadioProcessor(engine, bus, settings.data_dir, limits)
+        node.radio.after_store.append(node.alerts.on_radio)
         from .radio.routing import RadioIndex, radio_route
 
         hub.index(RADIO_STREAM, RadioIndex())
@@ -85,7 +96,8 @@ class Node:
             raise StartupError(unusable(self.settings.database_url, exc)) from exc
         if self.settings.rules_file:
             await self._load_rules(self.settings.rules_file)
-        self.bus.subscribe((LIVE_STREAM, COMPOSITE_STREAM, RADIO_STREAM), self.on_bus)
+        streams = (LIVE_STREAM, COMPOSITE_STREAM, RADIO_STREAM, ALERT_STREAM)
+        self.bus.subscribe(streams, self.on_bus)
         await self.bus.start()
         for service in self.services:
             await service.start()
@@ -122,6 +134,9 @@ class Node:
             now = now_us()
             await upsert_rule(self.engine, {**rule, "created_at": now, "updated_at": now})
         log.info("loaded %d composite rules from %s", len(rules), path)
+        from .alerts.rulesfile import load_alert_rules
+
+        await load_alert_rules(self, path)
 
     def on_bus(self, message: Message) -> None:
         """Every published message, from this node or another, reaches local clients here:

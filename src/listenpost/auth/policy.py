@@ -6,7 +6,9 @@ public, not ingest and not a read is `admin` (tests walk `app.routes` against th
 * `read`   — every GET/HEAD and the live WebSockets, plus marking an event read (a console
              acknowledging what it shows changes no configuration).
 * `ingest` — an edge: POST /api/v1/events and /api/v1/events/batch, nothing else.
-* `admin`  — everything, including creating, changing and deleting mics, rules, thresholds.
+* `admin`  — everything, including creating, changing and deleting mics, rules, thresholds,
+             acknowledging and resolving alerts, and reading alert targets (they hold
+             secrets).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ KEY_PATHS = frozenset({"/api/v1/auth/reissue"})
 INGEST = frozenset({("POST", "/api/v1/events"), ("POST", "/api/v1/events/batch")})
 READ_WRITES = frozenset({("POST", "/api/v1/events/{event_id}/read")})
 READ_METHODS = frozenset({"GET", "HEAD", WEBSOCKET})
+# Paths that are admin-only even to read: alert targets hold webhook secrets and service
+# URLs with tokens in them (Apprise, MQTT credentials).
+ADMIN_PATHS = frozenset({"/api/v1/alert-targets", "/api/v1/alert-targets/{target_id}"})
 # Where a token may come as `?access_token=` (browsers cannot set headers there).
 QUERY_TOKEN_PATHS = frozenset({"/api/v1/calls/{call_id}/audio"})
 
@@ -35,6 +40,8 @@ def needed_scope(method: str, path: str) -> Scope | None:
     """The scope a call needs; None for public routes and the key-taking reissue."""
     if path in PUBLIC_PATHS or path in KEY_PATHS:
         return None
+    if path in ADMIN_PATHS:
+        return "admin"
     if (method, path) in INGEST:
         return "ingest"
     if method in READ_METHODS or (method, path) in READ_WRITES:

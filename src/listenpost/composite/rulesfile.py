@@ -11,6 +11,13 @@ from pydantic import ValidationError
 
 from ..errors import ApiError, describe_validation
 
+ALERT_KEYS = {"alert_rules", "alert_targets"}  # read by listenpost.alerts.rulesfile
+
+
+def load(path: str) -> Any:
+    text = Path(path).read_text()
+    return tomllib.loads(text) if path.endswith(".toml") else yaml.safe_load(text)
+
 
 def read_rules(path: str) -> list[dict[str, Any]]:
     """Return validated rule dicts, each with an `id`. Raises ValueError naming the problem.
@@ -19,9 +26,10 @@ def read_rules(path: str) -> list[dict[str, Any]]:
     """
     from .api import RuleCreate, check_rule_values
 
-    text = Path(path).read_text()
-    data: Any = tomllib.loads(text) if path.endswith(".toml") else yaml.safe_load(text)
+    data = load(path)
     items = data.get("rules") if isinstance(data, dict) else data
+    if isinstance(data, dict) and "rules" not in data and set(data) & ALERT_KEYS:
+        items = []  # a file of alert rules only
     if not isinstance(items, list):
         raise ValueError(f"{path}: expected a list of rules under 'rules'")
     rules = []

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
@@ -55,6 +55,8 @@ class CompositeRunner:
         self.lock = asyncio.Lock()
         # decisions the engine made that the database refused; retried with the next events
         self.unsaved: list[CompositeOpened | CompositeJoined] = []
+        # called with the views of new composites once they are stored (the alert rules)
+        self.after_create: list[Callable[[list[dict[str, Any]]], Awaitable[None]]] = []
 
     def watermark(self) -> float:
         """The engine's clock bound in unix seconds: now minus the accepted lateness."""
@@ -156,6 +158,11 @@ class CompositeRunner:
         for payload in payloads:
             COMPOSITES_CREATED.inc()
             await self.bus.publish(STREAM, orjson.dumps(payload))
+        for hook in self.after_create if payloads else ():
+            try:
+                await hook(payloads)
+            except Exception:
+                log.exception("post-composite hook %r failed", hook)
 
 
 async def _load(conn: Any, composite_id: str) -> dict[str, Any]:

@@ -81,6 +81,9 @@ class RadioProcessor:
         self.bus = bus
         self.limits = limits or Limits()
         self.state = IngestState(Path(data_dir).resolve())
+        # called with each batch's records and the events it emitted, after they are stored;
+        # must not block (the alert rules only enqueue)
+        self.after_store: list[Callable[[list[Any], Emitted], None]] = []
 
     @property
     def active(self) -> ActiveCalls:
@@ -105,6 +108,8 @@ class RadioProcessor:
         except Exception:  # stored is stored: a bus failure costs live events, not ingest
             RADIO_ERRORS.labels("publish_failed").inc()
             log.exception("could not publish %d radio event(s)", len(emitted))
+        for hook in self.after_store:
+            hook([record for _, record in items], emitted)
 
     def _records(self, topic: str, payload: bytes) -> list[Item]:
         try:

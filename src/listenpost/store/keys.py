@@ -142,3 +142,11 @@ async def server_secret(engine: AsyncEngine) -> str:
             assert row is not None
             return str(row[0])
         return value
+
+
+async def key_name(engine: AsyncEngine, key_id: str) -> str | None:
+    """The name `listenpost apikey list` shows for a key id (None: no such key)."""
+    async with engine.connect() as conn:
+        query = select(t.api_keys.c.name).where(t.api_keys.c.id == key_id)
+        row = (await conn.execute(query)).first()
+    return str(row[0]) if row else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from listenpost.store import radio_tables  # noqa: F401  (registers the radio tables)
+from listenpost.store import alert_tables, radio_tables  # noqa: F401  (registers them)
 from listenpost.store.tables import metadata
 
 connection = context.config.attributes.get("connection")
