@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from listenpost.demo import wav as wav_module
-from listenpost.demo.fixtures import load
+from listenpost.demo.fixture_files import load
 from listenpost.demo.radio import BOOTSTRAP, CYCLE, RadioScript, Step, topic_for
 from listenpost.demo.retime import retime
 from listenpost.demo.wav import RATE, call_wav

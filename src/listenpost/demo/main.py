@@ -27,7 +27,7 @@ from ..config import load_settings
 from .client import Api
 from .command import DemoError
 from .feed import run_feeds, setup
-from .fixtures import load
+from .fixture_files import load
 from .place import PLACE
 from .radio import RadioScript
 from .sinks import LocalRadio, MqttRadio, RadioSink, forget_session
