@@ -178,19 +178,16 @@ def main(argv: list[str] | None = None) -> int:
         _setup_logging("info")
         return asyncio.run(replay(args.directory, args.mqtt_url, args.speed))
     debug = "debug" in (flags.get("log_level"), os.environ.get("LISTENPOST_LOG_LEVEL"))
-    if args.command == "demo":
-        from .demo.main import run as demo
-
-        _setup_logging(args.log_level)
-        try:
-            return demo(args)
-        except (SettingError, StartupError, DemoError) as exc:
-            return _fail(str(exc), debug)
     try:
+        if args.command == "demo":  # its own settings: a throwaway server, see demo/main.py
+            from .demo.main import run as demo
+
+            _setup_logging(args.log_level)
+            return demo(args)
         settings = load_settings(flags)
         _setup_logging(settings.log_level)
         return _run(args, settings)
-    except (SettingError, StartupError) as exc:
+    except (SettingError, StartupError, DemoError) as exc:
         return _fail(str(exc), debug)
     except Exception as exc:  # one line for operators; the traceback with --log-level debug
         from .serving import describe_unexpected

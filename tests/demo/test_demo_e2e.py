@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -135,7 +136,7 @@ def test_demo_through_an_mqtt_broker(tmp_path: Path) -> None:
             token = c.headers["Authorization"].split()[1]
             _radio_calls(c, f"ws://127.0.0.1:{port}/api/ws", token, deadline)
     finally:
-        code = demo.stop()
+        code = demo.stop(signal.SIGINT)  # Ctrl-C
     assert code == 0, demo.stderr()
     assert not data.exists()
 
@@ -153,3 +154,16 @@ def test_demo_refuses_what_cannot_work_on_one_line(
 ) -> None:
     assert main(["demo", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_demo_on_a_taken_port_says_so_and_leaves_no_directory(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["demo", "--port", str(port)]) == 2
+    assert f"--port {port} on 127.0.0.1 is already in use" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

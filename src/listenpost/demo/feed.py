@@ -121,7 +121,8 @@ async def report_loop(counts: Counts, radio: bool) -> None:
 async def run_feeds(
     api: Api, sink: RadioSink | None, script: RadioScript | None, rate: float, seed: int
 ) -> None:
-    """Run until cancelled; a loop that fails stops the others (and the demo)."""
+    """Run until cancelled; a loop that fails stops the others and its exception is raised
+    as is (the command prints it on one line)."""
     counts = Counts()
     loops = [
         sound_loop(api, rate, seed, counts),
@@ -130,6 +131,12 @@ async def run_feeds(
     ]
     if sink is not None and script is not None:
         loops.append(radio_loop(sink, script, counts))
-    async with asyncio.TaskGroup() as group:
-        for loop in loops:
-            group.create_task(loop)
+    tasks = [asyncio.create_task(loop) for loop in loops]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
