@@ -166,10 +166,11 @@ def test_count_rules_open_exactly_where_the_composite_engine_does(
         count={"min_events": min_events, "window_seconds": window, "group_by": ["talkgroup"]},
     )
     e = engine(spec)
-    reference = CompositeEngine([RuleSpec("c", window, min_events, "label_id")])
+    reference = CompositeEngine([RuleSpec("c", window, min_events, ("label_id",))])
     got, want = [], []
     for i, (t, tg) in enumerate(calls):
-        got += [d.refs[0]["call_id"] for d in e.feed(radio(i, T0 + t, talkgroup=tg))]
+        out = e.feed(radio(i, T0 + t, talkgroup=tg))
+        got += [d.refs[0]["call_id"] for d in out if isinstance(d, Fired)]
         for ch in reference.feed(BaseEvent(f"call_start:{i}", str(tg), "", None, T0 + t)).changes:
             if isinstance(ch, CompositeOpened):
                 want.append(int(ch.event_ids[0].split(":")[1]))
