@@ -84,49 +84,58 @@ class TargetWorker:
 
     async def _pass(self, resumed: bool) -> float | None:
         """Deliver what is due, in order; returns seconds until the head is due (None:
-        nothing pending, 0: more to read now)."""
+        nothing pending, 0: more to read now). The attempts of a pass are recorded together
+        (a crash before that sends them again: delivery is at least once)."""
         async with self.db.connect() as conn:
             rows = await store.pending_for(conn, self.target_id, BATCH)
-        max_age = float(self.settings.alert_delivery_max_age)
-        for row in rows:
-            now = self.clock()
-            if row["alert_created_at"] / 1e6 + max_age < now:
-                reason = f"gave up: the alert is older than {max_age:g} s"
-                await store.give_up(self.db, row["seq"], reason, int(now * 1e6))
-                ALERT_DELIVERIES_EXPIRED.labels(self.sender.target["kind"]).inc()
-                continue
-            due = row["next_at"] / 1e6 - now
-            if due > 0 and not resumed:
-                return due
-            if not await self._attempt(row):
-                return backoff(row["attempts"] + 1, float(self.settings.alert_retry_max_delay))
-        return 0.0 if len(rows) == BATCH else None
+        delay: float | None = 0.0 if len(rows) == BATCH else None
+        done: list[tuple[Mapping[Any, Any], str | None, int, int]] = []
+        try:
+            for row in rows:
+                now = self.clock()
+                if row["alert"]["created_at"] / 1e6 + self._max_age < now:
+                    await self._give_up(row, now)
+                    continue
+                due = row["next_at"] / 1e6 - now
+                if due > 0 and not resumed:
+                    delay = due
+                    break
+                error = await self._send(row)
+                now = self.clock()
+                wait = 0.0 if error is None else backoff(row["attempts"] + 1, self._cap)
+                done.append((row, error, int(now * 1e6), int((now + wait) * 1e6)))
+                if error is not None:
+                    delay = wait
+                    break
+        finally:
+            if done:
+                await store.record_attempts(self.db, done)
+        return delay
 
-    async def _attempt(self, row: Mapping[Any, Any]) -> bool:
-        async with self.db.connect() as conn:
-            alert = await store.get_alert(conn, row["alert_id"])
-        if alert is None:
-            error: str | None = "the alert no longer exists"
-        else:
-            error = None
-            try:
-                await self.sender.send(alert_view(alert))
-            except DeliveryError as exc:
-                error = str(exc)
+    async def _send(self, row: Mapping[Any, Any]) -> str | None:
+        """One attempt; the error text, or None when the target took the alert."""
         kind = self.sender.target["kind"]
-        ALERT_DELIVERY_ATTEMPTS.labels(kind, "ok" if error is None else "error").inc()
-        now = self.clock()
-        wait = 0.0 if error is None else backoff(row["attempts"] + 1, self._cap)
-        await store.record_attempt(
-            self.db, row, error=error, now=int(now * 1e6), next_at=int((now + wait) * 1e6)
-        )
-        if error is not None:
-            log.warning("alert %s to target %s failed: %s", row["alert_id"], self.target_id, error)
-        return error is None
+        try:
+            await self.sender.send(alert_view(row["alert"]))
+        except DeliveryError as exc:
+            ALERT_DELIVERY_ATTEMPTS.labels(kind, "error").inc()
+            log.warning("alert %s to target %s failed: %s", row["alert_id"], self.target_id, exc)
+            return str(exc)
+        ALERT_DELIVERY_ATTEMPTS.labels(kind, "ok").inc()
+        return None
+
+    async def _give_up(self, row: Mapping[Any, Any], now: float) -> None:
+        reason = f"gave up: the alert is older than {self._max_age:g} s"
+        await store.give_up(self.db, row["seq"], reason, int(now * 1e6))
+        ALERT_DELIVERIES_EXPIRED.labels(self.sender.target["kind"]).inc()
 
     @property
     def _cap(self) -> float:
         return float(self.settings.alert_retry_max_delay)
+
+    @property
+    def _max_age(self) -> float:
+        return float(self.settings.alert_delivery_max_age)
 
 
 class Dispatcher:

@@ -176,52 +176,54 @@ async def recent_open_alerts(conn: AsyncConnection, since: int) -> list[RowMappi
 # the outbox
 
 
-async def pending_for(conn: AsyncConnection, target_id: str, limit: int) -> list[RowMapping]:
-    """A target's pending deliveries, oldest first, with the alert each carries."""
+async def pending_for(conn: AsyncConnection, target_id: str, limit: int) -> list[dict[str, Any]]:
+    """A target's pending deliveries, oldest first, each with its alert row under `alert`."""
+    alert_columns = [c.label(f"a__{c.name}") for c in A.c]
     query = (
-        select(D, A.c.created_at.label("alert_created_at"), A.c.id.label("aid"))
+        select(D, *alert_columns)
         .join(A, A.c.id == D.c.alert_id)
         .where(and_(D.c.target_id == target_id, D.c.status == "pending"))
         .order_by(D.c.seq)
         .limit(limit)
     )
-    return list((await conn.execute(query)).mappings())
+    out = []
+    for row in (await conn.execute(query)).mappings():
+        delivery = {c.name: row[c.name] for c in D.c}
+        delivery["alert"] = {c.name: row[f"a__{c.name}"] for c in A.c}
+        out.append(delivery)
+    return out
 
 
-async def record_attempt(
-    engine: AsyncEngine,
-    delivery: Mapping[Any, Any],
-    *,
-    error: str | None,
-    now: int,
-    next_at: int,
+async def record_attempts(
+    engine: AsyncEngine, attempts: Sequence[tuple[Mapping[Any, Any], str | None, int, int]]
 ) -> None:
-    """Log one attempt (`error` None: it succeeded) and move the delivery on: delivered, or
-    still pending until `next_at`."""
-    attempt = int(delivery["attempts"]) + 1
+    """Log attempts `(delivery, error or None when it succeeded, at, next_at)` in one
+    transaction and move each delivery on: delivered, or still pending until `next_at`."""
     async with engine.begin() as conn:
-        await conn.execute(
-            X.insert().values(
-                delivery_seq=delivery["seq"],
-                alert_id=delivery["alert_id"],
-                target_id=delivery["target_id"],
-                attempt=attempt,
-                at=now,
-                ok=error is None,
-                error=error,
+        for delivery, error, at, next_at in attempts:
+            attempt = int(delivery["attempts"]) + 1
+            await conn.execute(
+                X.insert().values(
+                    delivery_seq=delivery["seq"],
+                    alert_id=delivery["alert_id"],
+                    target_id=delivery["target_id"],
+                    attempt=attempt,
+                    at=at,
+                    ok=error is None,
+                    error=error,
+                )
             )
-        )
-        await conn.execute(
-            update(D)
-            .where(D.c.seq == delivery["seq"])
-            .values(
-                status="delivered" if error is None else "pending",
-                attempts=attempt,
-                next_at=next_at,
-                last_error=error,
-                updated_at=now,
+            await conn.execute(
+                update(D)
+                .where(D.c.seq == delivery["seq"])
+                .values(
+                    status="delivered" if error is None else "pending",
+                    attempts=attempt,
+                    next_at=next_at,
+                    last_error=error,
+                    updated_at=at,
+                )
             )
-        )
 
 
 async def give_up(engine: AsyncEngine, seq: int, reason: str, now: int) -> None:
