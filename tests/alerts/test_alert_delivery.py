@@ -14,7 +14,7 @@ import pytest
 from alert_helpers import alerts_of, make_mic, make_rule, make_target, post_event, wait_for
 from promtext import metric
 from receivers import Receiver, Smtp
-from support import Server
+from support import Server, create_pg_database
 
 
 @pytest.fixture
@@ -173,3 +173,33 @@ def test_mqtt_target_publishes_the_alert_with_qos1_and_home_assistant_discovery(
             config = json.loads(received[config_topic])
             assert config["state_topic"] == f"{topic}/{rule_id}/state"
             assert received[f"{topic}/{rule_id}/state"] == b"ON"
+
+
+def test_nodes_sharing_postgresql_send_each_alert_once(tmp_path: Path) -> None:
+    url, drop = create_pg_database()
+    receiver = Receiver().start()
+    retry = {"LISTENPOST_ALERT_RETRY_MAX_DELAY": "1"}
+    nodes = [Server(tmp_path / f"node{i}", url, **retry) for i in (0, 1)]
+    try:
+        nodes[0].start()
+        with nodes[0].client() as c0:
+            target = make_target(c0, kind="webhook", url=receiver.url)
+            mic = make_mic(c0)
+            rule = make_rule(c0, match={"mic_ids": [mic["id"]]}, target_ids=[target["id"]])
+        nodes[1].start()  # reads the rule and the target at start
+        with nodes[0].client() as c0, nodes[1].client() as c1:
+            for c in (c0, c1, c0, c1, c1):  # each node evaluates what it ingests
+                post_event(c, mic["id"])
+            found = wait_for(
+                lambda: len(alerts_of(c0, rule["id"])) == 5 and alerts_of(c0, rule["id"])
+            )
+            ids = {a["id"] for a in found}
+            wait_for(lambda: set(receiver.ids()) == ids)
+            for alert_id in ids:
+                wait_for(lambda a=alert_id: deliveries(c1, a)[0]["status"] == "delivered")
+        assert sorted(receiver.ids()) == sorted(ids)  # each exactly once
+    finally:
+        for node in nodes:
+            node.stop()
+        receiver.stop()
+        drop()

@@ -26,6 +26,7 @@ from .views import alert_view
 
 log = logging.getLogger("listenpost.alerts")
 BATCH = 100
+OTHER_NODE_POLL = 1.0  # seconds between looks when another node may hold or feed a target
 
 
 def backoff(attempts: int, cap: float) -> float:
@@ -35,9 +36,15 @@ def backoff(attempts: int, cap: float) -> float:
 
 class TargetWorker:
     def __init__(
-        self, db: AsyncEngine, target: Mapping[Any, Any], settings: Any, clock: Callable[[], float]
+        self,
+        db: AsyncEngine,
+        target: Mapping[Any, Any],
+        settings: Any,
+        clock: Callable[[], float],
+        locks: store.TargetLocks,
     ) -> None:
         self.db = db
+        self.locks = locks
         self.settings = settings
         self.clock = clock
         self.sender = Sender(target, settings)
@@ -65,17 +72,29 @@ class TargetWorker:
                 await self.task
             self.task = None
         await self.sender.close()
+        await self.locks.release(self.target_id)
 
     async def _run(self) -> None:
+        """Deliver while this node holds the target (one node per target when several share
+        a PostgreSQL database; the others wait to take over)."""
+        while True:
+            try:
+                if await self.locks.hold(self.target_id):
+                    await self._deliver()
+            except Exception:  # the database: try again shortly
+                log.exception("alert delivery to target %s failed", self.target_id)
+            await asyncio.sleep(OTHER_NODE_POLL)
+
+    async def _deliver(self) -> None:
+        # another node's alerts for this target wake nobody here: look again now and then
+        idle = OTHER_NODE_POLL if self.db.dialect.name == "postgresql" else None
         resumed = True  # the first pass tries everything pending at once
         while True:
             self.wake.clear()
-            try:
-                delay = await self._pass(resumed)
-            except Exception:  # the database: try again shortly
-                log.exception("alert delivery to target %s failed", self.target_id)
-                delay = 1.0
+            delay = await self._pass(resumed)
             resumed = False
+            if delay is None:
+                delay = idle
             if delay is None:
                 await self.wake.wait()
             elif delay > 0:
@@ -146,6 +165,7 @@ class Dispatcher:
         self.settings = settings
         self.clock = clock
         self.workers: dict[str, TargetWorker] = {}
+        self.locks = store.TargetLocks(db)
 
     async def start(self) -> None:
         async with self.db.connect() as conn:
@@ -157,6 +177,7 @@ class Dispatcher:
         workers, self.workers = list(self.workers.values()), {}
         for worker in workers:
             await worker.stop()
+        await self.locks.close()
 
     def wake(self, target_ids: Iterable[str]) -> None:
         for target_id in target_ids:
@@ -170,7 +191,7 @@ class Dispatcher:
             worker.update(target)
             return
         worker = self.workers[target["id"]] = TargetWorker(
-            self.db, target, self.settings, self.clock
+            self.db, target, self.settings, self.clock, self.locks
         )
         worker.start()
 

@@ -4,7 +4,8 @@ Ingest hooks only enqueue (`put_nowait`), so a slow database or many rules never
 one task drains the queue in batches. An alert and its deliveries are stored in one
 transaction (the outbox), then the alert is published on the `alerts` stream and the
 delivery workers of its targets are woken. Decisions the database refused are retried with
-the next batch. Silence rules are ticked every `TICK` seconds with the runner's clock.
+the next batch. Silence rules are ticked every `TICK` seconds with the runner's clock;
+rules are re-read every few seconds, so nodes sharing a database follow each other's edits.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ STREAM = "alerts"
 TICK = 1.0  # seconds between silence checks and window expiry
 QUEUE_MAX = 100_000  # events waiting for evaluation; beyond, new ones are dropped (counted)
 BATCH = 500
+RELOAD_EVERY = 5  # ticks between re-reading the rules (edits made through another node)
 
 
 class AlertRunner:
@@ -156,12 +158,27 @@ class AlertRunner:
             await self._save(decisions)
 
     async def _tick_forever(self) -> None:
+        ticks = 0
         while True:
             await asyncio.sleep(TICK)
+            ticks += 1
             try:
+                if ticks % RELOAD_EVERY == 0:
+                    await self.reload()
                 await self.tick()
             except Exception:
                 log.exception("alert tick failed")
+
+    async def reload(self) -> None:
+        """Take the stored rules as they are now: rules another node's API changed (a rule
+        whose stored form is unchanged keeps its windows and cooldowns)."""
+        async with self.db.connect() as conn:
+            rows = await store.all_of(conn, "rule")
+        stored = {r["id"]: rule_resource(r) for r in rows}
+        if stored != self.rules:
+            async with self.lock:
+                self.rules = stored
+                self.engine.set_rules(stored.values(), self.clock())
 
     async def tick(self) -> None:
         """Silence checks and window expiry at the runner's clock (tests call it directly)."""

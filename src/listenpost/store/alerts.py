@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, select, update
+from sqlalchemy import RowMapping, and_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -174,6 +177,60 @@ async def recent_open_alerts(conn: AsyncConnection, since: int) -> list[RowMappi
 
 
 # the outbox
+
+
+class TargetLocks:
+    """Which targets this process delivers to. On PostgreSQL, session advisory locks on one
+    dedicated connection, so nodes sharing the database never send the same outbox twice
+    (a node that stops releases its targets with its connection); other databases have one
+    node, which holds every target."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.shared = engine.dialect.name == "postgresql"
+        self._conn: AsyncConnection | None = None
+        self._held: set[str] = set()
+        self._mutex = asyncio.Lock()
+
+    @staticmethod
+    def _key(target_id: str) -> int:
+        digest = hashlib.sha256(f"alert-target:{target_id}".encode()).digest()
+        return int.from_bytes(digest[:8], "big", signed=True)
+
+    async def _run(self, sql: str, target_id: str) -> bool:
+        try:
+            if self._conn is None:
+                self._conn = await self.engine.connect()
+            result = await self._conn.scalar(text(sql), {"k": self._key(target_id)})
+            await self._conn.commit()
+            return bool(result)
+        except Exception:
+            await self.close()  # a broken connection held nothing any more
+            raise
+
+    async def hold(self, target_id: str) -> bool:
+        if not self.shared:
+            return True
+        async with self._mutex:
+            if target_id not in self._held:
+                if not await self._run("SELECT pg_try_advisory_lock(:k)", target_id):
+                    return False
+                self._held.add(target_id)
+            return True
+
+    async def release(self, target_id: str) -> None:
+        async with self._mutex:
+            if target_id in self._held:
+                self._held.discard(target_id)
+                with contextlib.suppress(Exception):
+                    await self._run("SELECT pg_advisory_unlock(:k)", target_id)
+
+    async def close(self) -> None:
+        self._held.clear()
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
 
 
 async def pending_for(conn: AsyncConnection, target_id: str, limit: int) -> list[dict[str, Any]]:
