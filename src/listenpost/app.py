@@ -88,10 +88,17 @@ def create_app(settings: Settings) -> FastAPI:
     @app.get("/health", tags=["ops"], summary="Liveness (no auth)")
     async def health() -> dict[str, Any]:
         """Always 200 while the process serves (a liveness probe must not restart a node for a
-        database outage); `status` is "degraded" and `database` "unavailable" meanwhile."""
+        database or bus outage); `status` is "degraded" and `database` or `bus` "unavailable"
+        meanwhile (REST keeps answering; live streams resume when the bus returns)."""
         database = "ok" if await database_answers(node.engine) else "unavailable"
-        status = "ok" if database == "ok" else "degraded"
-        body: dict[str, Any] = {"status": status, "version": __version__, "database": database}
+        bus = "ok" if node.bus.available else "unavailable"
+        status = "ok" if database == bus == "ok" else "degraded"
+        body: dict[str, Any] = {
+            "status": status,
+            "version": __version__,
+            "database": database,
+            "bus": bus,
+        }
         if node.mqtt is not None:
             body["mqtt"] = "connected" if node.mqtt.connected.is_set() else "disconnected"
             if database == "ok":

@@ -14,6 +14,7 @@ import base64
 import contextlib
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import nats
 from nats.aio.client import Client as NATS
@@ -21,6 +22,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 from nats.js.errors import BadRequestError
 
+from ..metrics import BUS_ERRORS
 from .base import Message
 from .remote import RemoteBus
 from .settings import BusOptions
@@ -52,6 +54,7 @@ class NatsBus(RemoteBus):
 
     async def _connect(self) -> None:
         if self._nc is None or self._nc.is_closed:
+            await _reachable(self.url)  # nats-py retries a first connection forever
             self._nc = await nats.connect(
                 servers=[self.url],
                 connect_timeout=2,
@@ -134,6 +137,8 @@ class NatsBus(RemoteBus):
             last = int(self.positions.get(stream, "0"))
             if seq <= last:
                 return  # a re-created consumer repeating what was delivered
+            if last and seq > last + 1:  # trimmed (retention) before this node read them
+                BUS_ERRORS.labels("gap").inc(seq - last - 1)
             msgid = (msg.headers or {}).get("Nats-Msg-Id")
             await self._deliver(self._message(stream, msg), msgid)
 
@@ -181,6 +186,17 @@ class NatsBus(RemoteBus):
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
         return out
+
+
+async def _reachable(url: str) -> None:
+    """Raise unless something accepts a TCP connection at the URL's host and port."""
+    parts = urlsplit(url)
+    _, writer = await asyncio.wait_for(
+        asyncio.open_connection(parts.hostname or "127.0.0.1", parts.port or 4222), 2.0
+    )
+    writer.close()
+    with contextlib.suppress(Exception):
+        await writer.wait_closed()
 
 
 async def _log_error(exc: Exception) -> None:

@@ -39,6 +39,7 @@ class RedisBus(RemoteBus):
                 socket_connect_timeout=TIMEOUT,
                 socket_timeout=TIMEOUT + BLOCK_MS / 1000,
                 retry=Retry(NoBackoff(), 0),  # the loops retry, with backoff and positions
+                client_name=f"listenpost:{self.options.node}",  # CLIENT LIST names the node
             )
         return self._redis
 
@@ -68,7 +69,7 @@ class RedisBus(RemoteBus):
             for stream in {out.stream for out in batch}:
                 if now - self._trimmed.get(stream, 0.0) >= TRIM_EVERY:
                     horizon = int((now - self.options.max_age) * 1000)
-                    pipe.xtrim(self._key(stream), minid=f"{horizon}-0", approximate=True)
+                    pipe.xtrim(self._key(stream), minid=f"{horizon}-0", approximate=False)
                     self._trimmed[stream] = now
         await pipe.execute()
 
