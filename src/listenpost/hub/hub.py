@@ -9,7 +9,7 @@ client. The hub is fed by the node's bus handler, for this node's ingest and eve
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..metrics import BROADCAST, DELIVERED, DROPPED, SLOW_DISCONNECTS, WS_CLIENTS
 from .client import Client, Offer
@@ -49,6 +49,7 @@ class Hub:
     def __init__(self) -> None:
         self._streams: dict[str, dict[Hashable, set[Client]]] = {}
         self._indexes: dict[str, KeyIndex] = {}
+        self._counters: dict[str, tuple[Any, Any]] = {}  # stream -> (broadcast, delivered)
         self.key_slots = KeySlots()
 
     def index(self, stream: str, index: KeyIndex) -> None:
@@ -100,7 +101,11 @@ class Hub:
     def publish(self, stream: str, frame: str, route: Hashable = None) -> int:
         """Offer `frame` to every client whose key the stream's index finds for `route` (every
         client when the stream has no index or the frame no route); returns how many took it."""
-        BROADCAST.labels(stream).inc()
+        counters = self._counters.get(stream)
+        if counters is None:  # a metric's labels() costs a lookup and a lock: once per stream
+            labelled = (BROADCAST.labels(stream), DELIVERED.labels(stream))
+            counters = self._counters[stream] = labelled
+        counters[0].inc()
         groups = self._streams.get(stream)
         if not groups:
             return 0
@@ -121,7 +126,7 @@ class Hub:
             SLOW_DISCONNECTS.labels(stream).inc()
             self.remove(client)
         if delivered:
-            DELIVERED.labels(stream).inc(delivered)
+            counters[1].inc(delivered)
         if dropped:
             DROPPED.labels(stream).inc(dropped)
         return delivered
