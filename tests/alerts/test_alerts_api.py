@@ -174,3 +174,23 @@ def test_rules_file_loads_alert_targets_and_rules(fresh_server: Server, tmp_path
     rules.write_text("alert_rules:\n  - {id: bad, name: b, source: sound, match: {x: 1}}\n")
     with pytest.raises(RuntimeError, match="alert_rules"):
         fresh_server.start(["--rules", str(rules)])
+
+
+def test_composite_rule_fires_once_per_composite(server: Server) -> None:
+    with server.client() as c:
+        mic = make_mic(c)
+        composite_rule = c.post(
+            "/api/v1/composite-rules",
+            json={"name": "pair", "window_seconds": 60, "min_events": 2, "group_by": "mic_id",
+                  "include_mic_ids": [mic["id"]]},
+        ).json()
+        rule = make_rule(c, source="composite", match={"rule_ids": [composite_rule["id"]]})
+        for _ in range(3):  # the third joins the open composite: still one alert
+            post_event(c, mic["id"])
+        [alert] = wait_for(lambda: alerts_of(c, rule["id"]))
+        [composite] = c.get(
+            "/api/v1/composite-events", params={"composite_rule_id": composite_rule["id"]}
+        ).json()["results"]
+        assert alert["events"][0]["composite_id"] == composite["id"]
+        assert alert["events"][0]["rule_id"] == composite_rule["id"]
+        assert alert["source"] == "composite"
