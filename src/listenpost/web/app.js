@@ -10,6 +10,7 @@ import { closeAll, note, stream } from './lib/streams.js';
 const PANELS = [
   'sound',
   'composites',
+  'alerts',
   'map',
   'mics',
   'rules',
