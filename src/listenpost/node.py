@@ -60,7 +60,7 @@ class Node:
         self.alerts = AlertRunner(self.engine, self.bus, self.settings.max_clock_skew)
         self.delivery = Dispatcher(self.engine, self.settings)
         self.alerts.wake = self.delivery.wake
-        self.ingest.after_store.append(self.alerts.on_sound)
+        self.ingest.after_store.insert(0, self.alerts.on_sound)  # only enqueues: first
         self.composites.after_create.append(self.alerts.on_composites)
         self.sockets = SocketWatch(self.keys)
 
