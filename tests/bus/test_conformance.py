@@ -17,6 +17,7 @@ from support import free_port
 
 from listenpost.bus.base import Bus, Message, from_url, order
 from listenpost.bus.settings import BusOptions
+from listenpost.metrics import BUS_ERRORS
 
 STREAMS = ("conf.a", "conf.b")
 DEADLINE = 30.0  # seconds before a wait counts as failed (never a performance bound)
@@ -178,6 +179,32 @@ async def test_retention_is_bounded_by_age(cluster: Cluster) -> None:
     while not await only_new():  # NATS expires on its own schedule
         assert loop.time() < deadline, f"old messages kept: {kept}"
         await asyncio.sleep(0.1)
+
+
+async def test_a_node_back_from_a_break_reads_on_from_where_it_stopped(cluster: Cluster) -> None:
+    stays, leaves = await cluster.add(2, maxlen=50)
+    for n in range(10):
+        await stays.bus.publish(STREAMS[0], b"%d" % n)
+    await eventually(lambda: len(leaves.got) == 10, "10 messages")
+    await leaves.bus.stop()
+    for n in range(10, 40):  # within retention
+        await stays.bus.publish(STREAMS[0], b"%d" % n)
+    await eventually(lambda: len(stays.got) == 40, "40 messages")
+    await leaves.bus.start()
+    await eventually(lambda: len(leaves.got) >= 40, "the missed 30")
+    assert leaves.payloads(STREAMS[0]) == [b"%d" % n for n in range(40)]
+
+    await leaves.bus.stop()
+    gaps = BUS_ERRORS.labels("gap")._value.get()
+    for n in range(40, 400):  # beyond retention: the node gets the tail, and says so
+        await stays.bus.publish(STREAMS[0], b"%d" % n)
+    await eventually(lambda: stays.got[-1].payload == b"399", "the last message")
+    await leaves.bus.start()
+    await eventually(lambda: leaves.got[-1].payload == b"399", "the last message")
+    got = [int(p) for p in leaves.payloads(STREAMS[0])]
+    assert got[:40] == list(range(40)) and got == sorted(set(got)) and len(got) < 400
+    if not cluster.url.startswith("memory"):
+        assert BUS_ERRORS.labels("gap")._value.get() > gaps
 
 
 @pytest.mark.parametrize("kind", ["redis", "nats"])

@@ -47,14 +47,20 @@ class MemoryBus:
             self._broker = _Broker(self.options)
         self._handler: Handler | None = None
         self._streams: frozenset[str] = frozenset()
+        self._positions: dict[str, int] = {}  # stream -> last delivered, for a restart
 
     @property
     def available(self) -> bool:
         return True
 
     async def start(self) -> None:
-        if self not in self._broker.members:
-            self._broker.members.append(self)
+        """Join the broker; after a stop, first catch up on what is retained since."""
+        if self in self._broker.members:
+            return
+        for stream, last in list(self._positions.items()):
+            for message in await self.read(stream, str(last), self.options.maxlen or 1 << 62):
+                await self._deliver(message)
+        self._broker.members.append(self)
 
     async def stop(self) -> None:
         if self in self._broker.members:
@@ -72,6 +78,7 @@ class MemoryBus:
     async def _deliver(self, message: Message) -> None:
         if self._handler is None or message.stream not in self._streams:
             return
+        self._positions[message.stream] = int(message.position)
         from .delivery import record
 
         record(message, self.options.node)

@@ -8,16 +8,20 @@ holds `p` (the frame), `k` (its routing key, when any) and `m` (publisher:counte
 
 from __future__ import annotations
 
+import logging
 import time
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ResponseError
 
-from .base import Message
+from ..metrics import BUS_ERRORS
+from .base import Message, order
 from .remote import BATCH, Outgoing, RemoteBus
 from .settings import BusOptions
 
+log = logging.getLogger("listenpost.bus")
 BLOCK_MS = 1000  # one XREAD waits this long for news (stop() cancels it anyway)
 TIMEOUT = 3.0  # seconds without an answer before the connection counts as broken
 TRIM_EVERY = 1.0  # seconds between age trims of one stream
@@ -76,14 +80,33 @@ class RedisBus(RemoteBus):
     async def _read_forever(self) -> None:
         redis = self._client()
         keys = {self._key(s): s for s in self.streams}
+        for stream in self.streams:  # after any reconnect: was anything trimmed unread?
+            await self._check_gap(stream)
         while not self._closing:
             wanted = {key: self.positions[stream] for key, stream in keys.items()}
             answer = await redis.xread(wanted, count=BATCH, block=BLOCK_MS)  # type: ignore[arg-type]
             for key, entries in answer.items() if isinstance(answer, dict) else answer or []:
                 stream = keys[key.decode() if isinstance(key, bytes) else key]
+                if len(entries) == BATCH:  # behind: trimming may overtake this reader
+                    await self._check_gap(stream)
                 for entry in entries:
                     message, msgid = self._message(stream, *entry)
                     await self._deliver(message, msgid)
+
+    async def _check_gap(self, stream: str) -> None:
+        """Count (and log) when the oldest entry kept is newer than the last one this node
+        read: what lay between was trimmed before the node read it."""
+        position = self.positions.get(stream, "0-0")
+        if position == "0-0":
+            return
+        try:
+            info = await self._client().xinfo_stream(self._key(stream))
+        except ResponseError:  # no such stream (yet)
+            return
+        first = info.get("recorded-first-entry-id") or (info.get("first-entry") or [b"0-0"])[0]
+        if info.get("length") and order(_text(first)) > order(position):
+            BUS_ERRORS.labels("gap").inc()
+            log.warning("bus stream %s was trimmed past %s unread by this node", stream, position)
 
     def _message(
         self, stream: str, entry_id: bytes, fields: dict[bytes, bytes]
