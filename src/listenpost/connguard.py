@@ -17,8 +17,10 @@ from typing import Any, ClassVar
 import orjson
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
 
 from .config import Settings
+from .hub.wire import EXTENSION as WIRE
 from .metrics import CONNECTIONS_REFUSED, HTTP_TIMEOUTS, OPEN_CONNECTIONS
 
 
@@ -147,13 +149,57 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
 
 class GuardedWebSocketProtocol(WebSocketsSansIOProtocol):
-    """Holds the connection's slot after an upgrade and gives it back when the socket ends."""
+    """Holds the connection's slot after an upgrade and gives it back when the socket ends.
+
+    It is also the connection's `hub.wire.Wire`, offered to the app in the ASGI scope, so the
+    hub writes already-framed bytes straight to the transport (no task or ASGI `send` per
+    frame); the handshake, auth, reads, pings and closes still go through ASGI as before."""
 
     guard: ClassVar[ConnectionGuard]
+    shed_grace: ClassVar[float] = 5.0  # seconds a shed client gets to take its close frame
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:  # the app's task has not run yet: it will see the wire
+            scope["extensions"][WIRE] = self
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.guard.release(self.transport, _address(self.client))
         super().connection_lost(exc)
+
+    def write_frame(self, frame: bytes) -> bool:
+        if self.close_sent or self.transport.is_closing():
+            return False
+        self.transport.write(frame)
+        return True
+
+    def backed_up(self) -> bool:
+        return not self.writable.is_set()
+
+    def pending(self) -> int:
+        return self.transport.get_write_buffer_size()
+
+    async def drained(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self.writable.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def close_with(self, code: int, reason: str) -> None:
+        """Close frame now (behind what is buffered), the app told at once, and the socket
+        aborted if the peer has not answered within `shed_grace` seconds."""
+        if self.close_sent or self.transport.is_closing() or self.conn.state is not State.OPEN:
+            return
+        self.conn.send_close(code, reason)
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason})
+        if self.read_paused:
+            self.read_paused = False
+            self.transport.resume_reading()
+        self.close_timer = self.loop.call_later(self.shed_grace, self.transport.abort)
 
 
 def protocol_classes(settings: Settings) -> tuple[type[asyncio.Protocol], type[asyncio.Protocol]]:

@@ -99,6 +99,7 @@ class Node:
         streams = (LIVE_STREAM, COMPOSITE_STREAM, RADIO_STREAM, ALERT_STREAM)
         self.bus.subscribe(streams, self.on_bus)
         await self.bus.start()
+        self.hub.start(self.settings.keepalive)
         for service in self.services:
             await service.start()
         self.started = True
@@ -119,6 +120,7 @@ class Node:
 
     async def stop(self) -> None:
         self.started = False
+        self.hub.stop()
         for service in reversed(self.services):
             await service.stop()
         await self.bus.stop()
@@ -143,7 +145,7 @@ class Node:
         routed by its key, never decoded (the hub sends the bytes as they came)."""
         router = self.routes.get(message.stream)
         route = router(message) if router is not None else None
-        self.hub.publish(message.stream, message.payload.decode(), route)
+        self.hub.publish(message.stream, message.payload, route)
 
 
 def bus_options(settings: Settings) -> BusOptions:

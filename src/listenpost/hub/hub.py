@@ -4,15 +4,22 @@ Clients are grouped by stream and by filter key. A stream with an index (radio: 
 subscriptions by channel, system, talkgroup and unit) finds the keys a frame's route reaches
 with work proportional to the matching ones; a stream without one offers every frame to every
 client. The hub is fed by the node's bus handler, for this node's ingest and every other's.
+A message is framed once (`text_frame`) and the same bytes are written to every
+matching client's transport at once: no task wakes per client. One timer sends every quiet
+client its keep-alive (`tick`), instead of a timer each.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Hashable, Iterable
 from typing import Any, Protocol
 
 from ..metrics import BROADCAST, DELIVERED, DROPPED, SLOW_DISCONNECTS, WS_CLIENTS
 from .client import Client, Offer
+from .wire import text_frame
+
+KEEPALIVE = text_frame(b"")  # the sound streams' keep-alive: an empty text frame
 
 
 class KeyIndex(Protocol):
@@ -51,6 +58,39 @@ class Hub:
         self._indexes: dict[str, KeyIndex] = {}
         self._counters: dict[str, tuple[Any, Any]] = {}  # stream -> (broadcast, delivered)
         self.key_slots = KeySlots()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def start(self, keepalive: float) -> None:
+        """Send keep-alives: a client with `keepalive` set gets one after between `keepalive`/2
+        and `keepalive` seconds without a frame, then every `keepalive` seconds (0: never)."""
+        if keepalive > 0:
+            self._schedule(keepalive / 2)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _schedule(self, period: float) -> None:
+        self._timer = asyncio.get_running_loop().call_later(period, self._tick, period)
+
+    def _tick(self, period: float) -> None:
+        self.tick()
+        self._schedule(period)
+
+    def tick(self) -> int:
+        """One keep-alive round (every half period); returns how many keep-alives went out."""
+        sent = 0
+        for groups in self._streams.values():
+            for members in groups.values():
+                for client in members:
+                    if not client.keepalive:
+                        continue
+                    client.idle_ticks += 1
+                    if client.idle_ticks >= 2:
+                        client.idle_ticks = 0
+                        sent += client.wire.write_frame(KEEPALIVE)
+        return sent
 
     def index(self, stream: str, index: KeyIndex) -> None:
         """Route `stream`'s frames through `index` (before any client of it connects)."""
@@ -98,8 +138,8 @@ class Hub:
     def count(self, stream: str) -> int:
         return sum(len(m) for m in self._streams.get(stream, {}).values())
 
-    def publish(self, stream: str, frame: str, route: Hashable = None) -> int:
-        """Offer `frame` to every client whose key the stream's index finds for `route` (every
+    def publish(self, stream: str, payload: bytes | str, route: Hashable = None) -> int:
+        """Offer `payload` to every client whose key the stream's index finds for `route` (every
         client when the stream has no index or the frame no route); returns how many took it."""
         counters = self._counters.get(stream)
         if counters is None:  # a metric's labels() costs a lookup and a lock: once per stream
@@ -111,6 +151,7 @@ class Hub:
             return 0
         index = self._indexes.get(stream)
         keys = list(groups) if index is None or route is None else index.matching(route)
+        frame = text_frame(payload.encode() if isinstance(payload, str) else payload)
         delivered = dropped = 0
         shed: list[Client] = []
         for key in keys:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -11,9 +10,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..auth.deps import accept_or_refuse, claims_of
 from ..errors import error_response
 from ..metrics import CONNECTIONS_REFUSED
-from .client import Client, FullPolicy
+from .client import TOO_SLOW, Client, FullPolicy
+from .wire import AsgiWire, wire_of
 
-TOO_SLOW = 1013  # "try again later": the client fell behind and should resync over REST
+__all__ = ["TOO_SLOW", "admitted", "serve_stream"]
 
 
 @contextlib.asynccontextmanager
@@ -44,30 +44,22 @@ async def serve_stream(ws: WebSocket, stream: str, policy: FullPolicy) -> None:
 
 
 async def _serve(ws: WebSocket, stream: str, policy: FullPolicy) -> None:
-    """Say `hello`, then pump hub frames with empty-string keep-alives."""
+    """Say `hello`, then let the hub write frames (and keep-alives) straight to the socket
+    while this task only waits for the client's end (or its shedding, which closes it)."""
     node = ws.app.state.node
-    client = Client(stream, node.settings.client_queue, policy)
     await ws.send_text("hello")
+    wire = wire_of(ws)
+    client = Client(stream, node.settings.client_queue, policy, wire=wire, keepalive=True)
     node.hub.add(client)
-    pump = asyncio.create_task(client.pump(ws, "", node.settings.keepalive))
-    reader = asyncio.create_task(_drain(ws))
-    shed = asyncio.create_task(client.shed.wait())
-    tasks = (pump, reader, shed)
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await drain(ws)
     finally:
         node.hub.remove(client)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(BaseException):
-                await task
-    if client.overflowed:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(ws.close(TOO_SLOW, "client too slow; resync over REST"), 5)
+        if isinstance(wire, AsgiWire):
+            wire.stop()
 
 
-async def _drain(ws: WebSocket) -> None:
+async def drain(ws: WebSocket) -> None:
     """Read and ignore client frames until the socket closes."""
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         while True:

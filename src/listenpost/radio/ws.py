@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from typing import Any
@@ -12,7 +11,8 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from ..hub.client import Client, FullPolicy
-from ..hub.ws import TOO_SLOW, admitted
+from ..hub.wire import AsgiWire, wire_of
+from ..hub.ws import admitted
 from .processor import STREAM
 from .session import Session
 
@@ -30,26 +30,20 @@ async def radio_ws(ws: WebSocket) -> None:
 
 
 async def _serve(ws: WebSocket) -> None:
+    """The hub writes matching frames straight to the socket; this task reads requests."""
     node = ws.app.state.node
     session = Session(node.settings.ws_max_subscriptions)
-    client = Client(STREAM, node.settings.client_queue, FullPolicy.DROP, session.filter_key())
+    wire = wire_of(ws)
+    reason = "client is not reading its replies"
+    key = session.filter_key()
+    client = Client(STREAM, node.settings.client_queue, FullPolicy.DROP, key, wire, False, reason)
     node.hub.add(client)
-    tasks = (
-        asyncio.create_task(client.pump(ws, None, None)),
-        asyncio.create_task(_read(ws, session, client, node)),
-        asyncio.create_task(client.shed.wait()),
-    )
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await _read(ws, session, client, node)
     finally:
         node.hub.remove(client)
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
-    if client.overflowed:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(ws.close(TOO_SLOW, "client is not reading its replies"), 5)
+        if isinstance(wire, AsgiWire):
+            wire.stop()
 
 
 async def _read(ws: WebSocket, session: Session, client: Client, node: Any) -> None:
@@ -65,10 +59,10 @@ async def _read(ws: WebSocket, session: Session, client: Client, node: Any) -> N
                 frame = message.get("bytes") or b""
             before = session.filter_key()
             for reply in session.handle_text(frame, time.time()):
-                encoded = orjson.dumps(reply).decode()
+                encoded = orjson.dumps(reply)
                 timeout = node.settings.ws_send_timeout
                 if not await client.reply(encoded, MAX_PENDING_REPLY_BYTES, timeout):
-                    node.hub.shed(client)
+                    node.hub.shed(client)  # closes it (1013)
                     return
             if session.filter_key() != before:
                 node.hub.rekey(client, session.filter_key())
