@@ -111,7 +111,7 @@ def test_hub_offers_each_client_exactly_its_frames(
         hub.publish(stream, body.decode(), radio_route(message))
         sent.append((body.decode(), *as_received(event, payload)))
     for client in clients:
-        got = [frame for frame, _ in client._frames]
+        got = client.wire.texts()  # type: ignore[attr-defined]
         assert got == [frame for frame, ev, d in sent if client.key.wants(ev, d)]  # type: ignore[union-attr]
     for client in clients:
         hub.remove(client)

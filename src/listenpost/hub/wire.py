@@ -69,6 +69,10 @@ class MemoryWire:
         self.frames.append(frame)
         return True
 
+    def texts(self) -> list[str]:
+        """What the peer would read, in order."""
+        return [payload_of(f).decode() for f in self.frames]
+
     def backed_up(self) -> bool:
         return True
 
