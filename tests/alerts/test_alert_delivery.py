@@ -203,3 +203,22 @@ def test_nodes_sharing_postgresql_send_each_alert_once(tmp_path: Path) -> None:
             node.stop()
         receiver.stop()
         drop()
+
+
+def test_a_delivery_older_than_the_maximum_age_is_given_up(tmp_path: Path) -> None:
+    server = Server(tmp_path / "srv", LISTENPOST_ALERT_DELIVERY_MAX_AGE="2",
+                    LISTENPOST_ALERT_RETRY_MAX_DELAY="1")
+    try:
+        server.start()
+        with server.client() as c:
+            target = make_target(c, kind="webhook", url=Receiver().url)  # nobody listens
+            [alert_id] = fire(c, [target["id"]])
+            [shown] = wait_for(
+                lambda: [d for d in deliveries(c, alert_id) if d["status"] == "expired"]
+            )
+            assert "older than 2 s" in shown["last_error"] and shown["attempts"]
+            assert shown["next_attempt_at"] is None
+            name = "listenpost_alert_deliveries_expired_total"
+            assert metric(server.base, name, kind="webhook") == 1
+    finally:
+        server.stop()

@@ -201,3 +201,18 @@ def test_schedule_fires_only_inside_its_window(
         yesterday = DAYS[(local.weekday() - 1) % 7]
         inside = (hour >= start and day in days) or (hour < end and yesterday in days)
     assert bool(e.feed(sound(1, t))) == inside
+
+
+def test_system_silence_counts_messages_and_the_heartbeats_of_its_instance() -> None:
+    spec = rule(source="silence", match={"kind": "system", "for_seconds": 60})
+    e = engine(spec)
+
+    def seen(t: float, **fields: Any) -> Fact:
+        return Fact("radio", "r", t, event=fields.pop("event", "TrunkMessage"), **fields)
+
+    e.feed(seen(T0, system="p25", instance="east"))
+    e.feed(seen(T0 + 50, event="Heartbeat", instance="east"))  # the instance is alive
+    assert e.tick(T0 + 109) == []
+    [fired] = e.tick(T0 + 110)
+    assert isinstance(fired, Fired) and fired.group_key == "system=p25"
+    assert fired.refs[0]["system"] == "p25"

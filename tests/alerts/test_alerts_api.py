@@ -70,6 +70,12 @@ def test_rule_crud_and_validation_names_the_field(server: Server) -> None:
         assert r.status_code == 422 and "url" in r.json()["detail"]["message"]
         assert c.delete(url).status_code == 204 and c.get(url).status_code == 404
         target_url = f"/api/v1/alert-targets/{target['id']}"
+        to_mqtt = {"kind": "mqtt", "url": "mqtt://127.0.0.1", "topic": "lp/a"}
+        moved = c.patch(target_url, json=to_mqtt)
+        assert moved.status_code == 200 and moved.json()["has_secret"] is False, moved.text
+        back = c.patch(target_url, json={"kind": "webhook", "url": "http://127.0.0.1:9/"})
+        assert back.status_code == 200 and back.json()["topic"] is None, back.text
+        target_url = f"/api/v1/alert-targets/{target['id']}"
         assert c.delete(target_url).status_code == 204 and c.get(target_url).status_code == 404
 
 

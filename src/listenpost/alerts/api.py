@@ -155,6 +155,11 @@ async def patch_target(target_id: str, body: dict[str, Any], request: Request) -
         "ha_discovery": bool((current["options"] or {}).get("ha_discovery")),
         **body,
     }
+    # a change of kind drops what the old kind had and the new one cannot take
+    for name, kinds, empty in (("secret", ("webhook",), None), ("topic", ("mqtt",), None),
+                               ("ha_discovery", ("mqtt",), False)):
+        if name not in body and data["kind"] not in kinds:
+            data[name] = empty
     row = target_row(node, data, now_us(), current["created_at"])
     await store.update_item(node.engine, "target", target_id, row)
     node.delivery.target_changed(row)
