@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import logging
+import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from ..metrics import BUS_AVAILABLE, BUS_ERRORS, BUS_PENDING
@@ -97,6 +99,8 @@ class RemoteBus:
             with contextlib.suppress(BaseException):
                 await asyncio.wait_for(task, STOP_FLUSH)
         self._tasks = []
+        if self._outbox:
+            log.warning("bus stopped with %d message(s) never published", len(self._outbox))
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._close(), STOP_FLUSH)
         self._set_available(False)
@@ -153,6 +157,16 @@ class RemoteBus:
         while self._outbox:
             await asyncio.sleep(0.01)
 
+    async def _attempt(self, work: Callable[[], Awaitable[None]]) -> bool:
+        """Connect if needed and run `work`; a failure marks the bus unavailable (False)."""
+        try:
+            await self._ensure()
+            await work()
+            return True
+        except Exception as exc:
+            self._set_available(False, exc)
+            return False
+
     async def _write_forever(self) -> None:
         failures = 0
         while not self._closing:
@@ -161,18 +175,11 @@ class RemoteBus:
                 await self._wake.wait()
                 continue
             batch = [self._outbox[i] for i in range(min(BATCH, len(self._outbox)))]
-            try:
-                await self._ensure()
-                await self._write(batch)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self._set_available(False, exc)
+            if not await self._attempt(functools.partial(self._write, batch)):
                 await asyncio.sleep(RETRY[min(failures, len(RETRY) - 1)])
                 failures += 1
                 continue
             failures = 0
-            self._set_available(True)
             for sent in batch:  # publish may have dropped the oldest meanwhile
                 if self._outbox and self._outbox[0] is sent:
                     self._outbox.popleft()
@@ -181,16 +188,10 @@ class RemoteBus:
     async def _read_loop(self) -> None:
         failures = 0
         while not self._closing:
-            try:
-                await self._ensure()
-                failures = 0
-                await self._read_forever()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self._set_available(False, exc)
+            began = time.monotonic()
+            await self._attempt(self._read_forever)  # returns when the connection breaks
+            failures = 0 if time.monotonic() - began > RETRY[-1] else failures + 1
             await asyncio.sleep(RETRY[min(failures, len(RETRY) - 1)])
-            failures += 1
 
 
 def _brief(exc: BaseException | None) -> str:
