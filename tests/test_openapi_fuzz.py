@@ -47,6 +47,10 @@ def _seed(srv: Server) -> None:
         mic = c.post("/api/v1/mics", json={"name": "seed", "edge_id": "e1"}).json()["data"]
         rule = {"name": "r", "window_seconds": 60, "min_events": 1, "group_by": "mic_id"}
         assert c.post("/api/v1/composite-rules", json=rule).status_code == 201
+        target = {"name": "t", "kind": "webhook", "url": "http://127.0.0.1:9/"}
+        target_id = c.post("/api/v1/alert-targets", json=target).json()["id"]
+        alert_rule = {"name": "a", "source": "sound", "target_ids": [target_id]}
+        assert c.post("/api/v1/alert-rules", json=alert_rule).status_code == 201
         event = {"mic_id": mic["id"], "label_id": "crying", "confidence": 0.9, "noises": [1.0]}
         assert c.post("/api/v1/events", json=event).status_code == 201
 

@@ -13,11 +13,14 @@ from ..auth.deps import claims_of, require_access
 from ..errors import Conflict, Invalid, NotFound
 from ..node import Node, node_of
 from ..params import Page, Size, iso_param, text_params
+from ..schemas import Page as Listing
+from ..schemas import documented
 from ..store import alerts as store
 from ..store.keys import key_name
 from ..store.paging import envelope
 from ..timeutil import now_us
 from .model import RuleBody, TargetBody, check_rule, check_target
+from .schemas import Alert, AlertRule, AlertTarget, Deliveries
 from .views import alert_view, deliveries_view, rule_resource, target_resource
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_access), Depends(text_params)])
@@ -52,7 +55,7 @@ def rule_row(spec: dict[str, Any], now: int, created_at: int | None = None) -> d
     }
 
 
-@router.post("/alert-rules", status_code=201, tags=RULES)
+@router.post("/alert-rules", status_code=201, tags=RULES, responses=documented(AlertRule, 201))
 async def create_rule(body: RuleBody, request: Request) -> dict[str, Any]:
     node = node_of(request)
     spec = await _rule_spec(node, body.model_dump())
@@ -64,19 +67,19 @@ async def create_rule(body: RuleBody, request: Request) -> dict[str, Any]:
     return resource
 
 
-@router.get("/alert-rules", tags=RULES)
+@router.get("/alert-rules", tags=RULES, responses=documented(Listing[AlertRule]))
 async def list_rules(request: Request, page: Page = 1, size: Size = 10) -> dict[str, Any]:
     async with node_of(request).engine.connect() as conn:
         total, rows = await store.page_of(conn, "rule", page, size)
     return envelope(page, size, total, [rule_resource(r) for r in rows])
 
 
-@router.get("/alert-rules/{rule_id}", tags=RULES)
+@router.get("/alert-rules/{rule_id}", tags=RULES, responses=documented(AlertRule))
 async def get_rule(rule_id: str, request: Request) -> dict[str, Any]:
     return rule_resource(await _get(node_of(request), "rule", rule_id))
 
 
-@router.patch("/alert-rules/{rule_id}", tags=RULES)
+@router.patch("/alert-rules/{rule_id}", tags=RULES, responses=documented(AlertRule))
 async def patch_rule(rule_id: str, body: dict[str, Any], request: Request) -> dict[str, Any]:
     """Fields given replace the rule's (a whole `match`, `count` or `schedule` at a time)."""
     node = node_of(request)
@@ -117,7 +120,9 @@ def target_row(node: Node, data: dict[str, Any], now: int, created: int | None) 
     }
 
 
-@router.post("/alert-targets", status_code=201, tags=TARGETS)
+@router.post(
+    "/alert-targets", status_code=201, tags=TARGETS, responses=documented(AlertTarget, 201)
+)
 async def create_target(body: TargetBody, request: Request) -> dict[str, Any]:
     """A webhook created without `secret` gets one, shown in this response only."""
     node = node_of(request)
@@ -127,19 +132,21 @@ async def create_target(body: TargetBody, request: Request) -> dict[str, Any]:
     return target_resource(row, reveal=True)
 
 
-@router.get("/alert-targets", tags=TARGETS)
+@router.get("/alert-targets", tags=TARGETS, responses=documented(Listing[AlertTarget]))
 async def list_targets(request: Request, page: Page = 1, size: Size = 10) -> dict[str, Any]:
     async with node_of(request).engine.connect() as conn:
         total, rows = await store.page_of(conn, "target", page, size)
     return envelope(page, size, total, [target_resource(r) for r in rows])
 
 
-@router.get("/alert-targets/{target_id}", tags=TARGETS)
+@router.get("/alert-targets/{target_id}", tags=TARGETS, responses=documented(AlertTarget))
 async def get_target(target_id: str, request: Request) -> dict[str, Any]:
     return target_resource(await _get(node_of(request), "target", target_id))
 
 
-@router.patch("/alert-targets/{target_id}", tags=TARGETS)
+@router.patch(
+    "/alert-targets/{target_id}", tags=TARGETS, responses=documented(AlertTarget)
+)
 async def patch_target(target_id: str, body: dict[str, Any], request: Request) -> dict[str, Any]:
     node = node_of(request)
     current = await _get(node, "target", target_id)
@@ -175,7 +182,7 @@ async def delete_target(target_id: str, request: Request) -> None:
     await node.delivery.target_removed(target_id)
 
 
-@router.get("/alerts", tags=ALERTS)
+@router.get("/alerts", tags=ALERTS, responses=documented(Listing[Alert]))
 async def list_alerts(
     request: Request,
     page: Page = 1,
@@ -201,7 +208,7 @@ async def list_alerts(
     return envelope(page, size, total, [alert_view(r) for r in rows])
 
 
-@router.get("/alerts/{alert_id}", tags=ALERTS)
+@router.get("/alerts/{alert_id}", tags=ALERTS, responses=documented(Alert))
 async def get_alert(alert_id: str, request: Request) -> dict[str, Any]:
     async with node_of(request).engine.connect() as conn:
         row = await store.get_alert(conn, alert_id)
@@ -210,7 +217,9 @@ async def get_alert(alert_id: str, request: Request) -> dict[str, Any]:
     return alert_view(row)
 
 
-@router.get("/alerts/{alert_id}/deliveries", tags=ALERTS)
+@router.get(
+    "/alerts/{alert_id}/deliveries", tags=ALERTS, responses=documented(Deliveries)
+)
 async def alert_deliveries(alert_id: str, request: Request) -> dict[str, Any]:
     """One entry per target the alert was queued for, with every attempt and its error."""
     await get_alert(alert_id, request)
@@ -236,13 +245,23 @@ async def _move(request: Request, alert_id: str, to: str, allowed: tuple[str, ..
     return view
 
 
-@router.post("/alerts/{alert_id}/ack", tags=ALERTS, summary="Acknowledge an alert (admin)")
+@router.post(
+    "/alerts/{alert_id}/ack",
+    tags=ALERTS,
+    summary="Acknowledge an alert (admin)",
+    responses=documented(Alert),
+)
 async def ack(alert_id: str, request: Request) -> dict[str, Any]:
     view: dict[str, Any] = await _move(request, alert_id, "acknowledged", ("new",))
     return view
 
 
-@router.post("/alerts/{alert_id}/resolve", tags=ALERTS, summary="Resolve an alert (admin)")
+@router.post(
+    "/alerts/{alert_id}/resolve",
+    tags=ALERTS,
+    summary="Resolve an alert (admin)",
+    responses=documented(Alert),
+)
 async def resolve(alert_id: str, request: Request) -> dict[str, Any]:
     view: dict[str, Any] = await _move(request, alert_id, "resolved", ("new", "acknowledged"))
     return view
