@@ -14,6 +14,8 @@ const PANELS = [
   'map',
   'mics',
   'rules',
+  'radio',
+  'queue',
 ];
 
 const $ = (id) => document.getElementById(id);
