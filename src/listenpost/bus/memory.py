@@ -29,7 +29,7 @@ class _Broker:
         position = self.counters.get(stream, 0) + 1
         self.counters[stream] = position
         message = Message(stream, payload, key, str(position), time.time())
-        kept = self.history.setdefault(stream, deque(maxlen=max(self.options.maxlen, 1)))
+        kept = self.history.setdefault(stream, deque(maxlen=self.options.maxlen or None))
         kept.append(message)
         if self.options.max_age > 0:
             horizon = message.published - self.options.max_age

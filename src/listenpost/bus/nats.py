@@ -116,12 +116,11 @@ class NatsBus(RemoteBus):
         self._broken.clear()
         subs = [await self._follow(stream) for stream in self.streams]
         try:
-            await self._broken.wait()
+            await self._broken.wait()  # lost (unavailable meanwhile) or back: follow anew
         finally:
             for sub in subs:
                 with contextlib.suppress(Exception):
                     await sub.unsubscribe()
-        raise ConnectionError("NATS connection changed; following the streams again")
 
     async def _follow(self, stream: str) -> Any:
         assert self._js is not None
