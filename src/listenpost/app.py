@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from . import __version__, errors, openapi, ui
 from .alerts import api as alerts_api
 from .alerts import live as alerts_live
+from .alerts import setup_api as alert_setup_api
 from .auth import api as auth_api
 from .auth import logredact
 from .auth.deps import require_access
@@ -78,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
         radio_api.router,
         radio_api.audio_router,
         radio_ws.router,
+        alert_setup_api.router,
         alerts_api.router,
         alerts_live.router,
         ui.router,

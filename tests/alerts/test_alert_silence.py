@@ -8,9 +8,9 @@ from typing import Any
 
 import orjson
 
-from listenpost.alerts.api import rule_row
 from listenpost.alerts.model import check_rule
 from listenpost.alerts.runner import STREAM, AlertRunner
+from listenpost.alerts.setup_api import rule_row
 from listenpost.store import alerts as store
 from listenpost.store.db import make_engine
 from listenpost.store.migrations import migrate

@@ -32,7 +32,7 @@ def _entries(data: Any, key: str, path: str) -> list[dict[str, Any]]:
 
 async def load_alert_rules(node: Node, path: str) -> None:
     """Validate everything first (ValueError naming the entry), then store it."""
-    from .api import rule_row, target_row
+    from .setup_api import rule_row, target_row
 
     data = load(path)
     targets, rules = _entries(data, "alert_targets", path), _entries(data, "alert_rules", path)
