@@ -74,7 +74,8 @@ class Node:
         ingest.after_store.append(composites.on_events)
         hub = Hub()
         node = cls(settings, engine, bus, hub, ingest, composites, rate_limiter=limiter)
-        node.services.extend((composites, node.sockets, node.delivery, node.alerts))
+        # ingest last: stopped first, it still hands its last events to composites and alerts
+        node.services.extend((composites, node.sockets, node.delivery, node.alerts, ingest))
         limits = Limits(settings.radio_max_active_calls, settings.radio_max_rate_systems)
         node.radio = RadioProcessor(engine, bus, settings.data_dir, limits)
         node.radio.after_store.append(node.alerts.on_radio)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from ..auth.deps import require_access
 from ..errors import Invalid, NotFound
+from ..jsonbody import OrjsonRoute
 from ..params import Page, Size, iso_param, text_params
 from ..schemas import Data, documented
 from ..schemas import Page as Listing
@@ -20,7 +21,11 @@ from .models import EventBatch, EventIn, MicCreate, MicPatch
 from .schemas import Event, LabelInfo, Mic
 from .views import event_view, mic_view
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_access), Depends(text_params)])
+router = APIRouter(
+    prefix="/api/v1",
+    dependencies=[Depends(require_access), Depends(text_params)],
+    route_class=OrjsonRoute,
+)
 
 
 def _node(request: Request) -> Any:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
@@ -107,14 +109,32 @@ def make_engine(url: str) -> AsyncEngine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, json_serializer=json_dumps
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     url = normalise_url(url)
     args = {"timeout": CONNECT_TIMEOUT} if url.startswith("postgresql+asyncpg") else {}
     return create_async_engine(
-        url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=args
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        connect_args=args,
+        json_serializer=json_dumps,
     )
+
+
+def json_dumps(value: Any) -> str:
+    """JSON columns are written with orjson (several times faster than the standard library:
+    a batch of events spent a fifth of its time there). Inputs never hold NaN (refused where
+    they enter); what orjson cannot encode (integers beyond 64 bits) takes the standard
+    library's path as before."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
