@@ -27,9 +27,9 @@ log = logging.getLogger("listenpost.radio")
 async def on_audio(ctx: Ctx, a: AudioRecord) -> Emitted:
     seen = seen_at(ctx, a.timestamp)
     sysid = await ensure_system(ctx, a.sys_name, a.instance_id, None, seen)
-    await touch_talkgroup(ctx, sysid, a.talkgroup, tg_fields(a), seen)
+    touch_talkgroup(ctx, sysid, a.talkgroup, tg_fields(a), seen)
     for s in a.src_list:
-        await touch_unit(ctx, sysid, s.src, s.tag, seen_at(ctx, s.time) if s.time else seen)
+        touch_unit(ctx, sysid, s.src, s.tag, seen_at(ctx, s.time) if s.time else seen)
     row = await q.find_call(ctx.conn, a.sys_name, None, a.talkgroup, us(a.start_time))
     call_id = await _upsert_call(ctx, a, sysid, row)
     await _store_lists(ctx, a, call_id, row is not None)

@@ -25,8 +25,8 @@ async def open_call(ctx: Ctx, call: CallRecord) -> tuple[int, str, RowMapping | 
     """Find or create the call row; returns (id, sysid, the row found or None if new)."""
     seen = seen_at(ctx, call.timestamp)
     sysid = await ensure_system(ctx, call.sys_name, call.instance_id, call.sys_num, seen)
-    await touch_talkgroup(ctx, sysid, call.talkgroup, tg_fields(call), seen)
-    await touch_unit(ctx, sysid, call.unit, call.unit_alpha_tag, seen)
+    touch_talkgroup(ctx, sysid, call.talkgroup, tg_fields(call), seen)
+    touch_unit(ctx, sysid, call.unit, call.unit_alpha_tag, seen)
     start = us(call.start_time)
     row = await q.find_call(ctx.conn, call.sys_name, call.tr_call_id, call.talkgroup, start)
     if row is not None:

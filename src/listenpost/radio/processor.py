@@ -165,6 +165,7 @@ class RadioProcessor:
                     out: Emitted = []
                     for _topic, record in items:
                         out += await HANDLERS[type(record)](ctx, record)
+                    await ctx.deferred.flush(conn)
                 self.state.forget()
                 return out
             except Exception as exc:

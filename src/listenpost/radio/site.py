@@ -63,8 +63,7 @@ async def on_system(ctx: Ctx, rec: SystemInfo) -> Emitted:
 async def on_rate(ctx: Ctx, rec: RateRecord) -> Emitted:
     seen = seen_at(ctx, rec.timestamp)
     sysid = await ensure_system(ctx, rec.sys_name, rec.instance_id, rec.sys_num, seen)
-    await q.insert(
-        ctx.conn,
+    ctx.deferred.insert(
         rt.rates,
         {
             "system": rec.sys_name,
@@ -110,10 +109,9 @@ async def on_recorder(ctx: Ctx, rec: RecorderState) -> Emitted:
 async def on_unit(ctx: Ctx, u: UnitEventRecord) -> Emitted:
     seen = seen_at(ctx, u.timestamp)
     sysid = await ensure_system(ctx, u.sys_name, u.instance_id, u.sys_num, seen)
-    await touch_talkgroup(ctx, sysid, u.talkgroup, tg_fields(u), seen)
-    await touch_unit(ctx, sysid, u.unit, u.unit_alpha_tag, seen)
-    await q.insert(
-        ctx.conn,
+    touch_talkgroup(ctx, sysid, u.talkgroup, tg_fields(u), seen)
+    touch_unit(ctx, sysid, u.unit, u.unit_alpha_tag, seen)
+    ctx.deferred.insert(
         rt.unit_events,
         {
             "system": u.sys_name,
@@ -133,8 +131,7 @@ async def on_unit(ctx: Ctx, u: UnitEventRecord) -> Emitted:
 async def on_message(ctx: Ctx, m: TrunkMessage) -> Emitted:
     seen = seen_at(ctx, m.timestamp)
     await ensure_system(ctx, m.sys_name, m.instance_id, m.sys_num, seen)
-    await q.insert(
-        ctx.conn,
+    ctx.deferred.insert(
         rt.trunk_messages,
         {
             "system": m.sys_name,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .audio_files import AudioFiles
+from .deferred import Deferred
 from .tracker import ActiveCalls
 from .undo import UndoDict
 
@@ -42,6 +43,9 @@ class IngestState:
     active: ActiveCalls = field(default_factory=ActiveCalls)
     recorders: UndoDict[RecorderKey, tuple[Any, ...]] = field(default_factory=UndoDict)
     written: list[Path] = field(default_factory=list)
+    # short name -> (effective sysid, first_seen, last_seen), as committed; kept across
+    # transactions so a record of a known system costs no query (cleared on rollback)
+    systems: dict[str, tuple[str, int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.files = AudioFiles(self.data_dir)
@@ -52,6 +56,7 @@ class IngestState:
     async def undo(self, mark: Mark) -> None:
         self.active.undo(mark.active)
         self.recorders.undo(mark.recorders)
+        self.systems.clear()  # re-read from the database when next needed
         orphans, self.written = self.written[mark.files :], self.written[: mark.files]
         await self.files.remove(orphans)
 
@@ -69,5 +74,8 @@ class Ctx:
     conn: AsyncConnection
     state: IngestState
     received: int
-    # short name -> (effective sysid, first_seen, last_seen) as this transaction knows them
-    systems: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    deferred: Deferred = field(default_factory=Deferred)  # bulk writes made at the end
+
+    @property
+    def systems(self) -> dict[str, tuple[str, int, int]]:
+        return self.state.systems

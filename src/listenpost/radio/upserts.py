@@ -39,8 +39,8 @@ def seen_at(ctx: Ctx, t: float | None) -> int:
 async def ensure_system(
     ctx: Ctx, name: str, instance: str | None, sys_num: int | None, seen: int
 ) -> str:
-    """Return the system's effective sysid, creating the system when it is new. Known to
-    this transaction already (a batch mostly names few systems): no query at all."""
+    """Return the system's effective sysid, creating the system when it is new. Known
+    already (a site names few systems): no query at all, its times widened at the end."""
     known = ctx.systems.get(name)
     if known is not None and known[1] <= seen <= known[2]:
         return known[0]
@@ -55,22 +55,24 @@ async def ensure_system(
         known = (effective_sysid(row["sysid"], name), row["first_seen"], row["last_seen"])
     sysid, first, last = known
     if not first <= seen <= last:
-        await q.widen_seen(ctx.conn, rt.systems, {"short_name": name}, seen)
+        ctx.deferred.widen_system(name, seen)
     ctx.systems[name] = (sysid, min(first, seen), max(last, seen))
     return sysid
 
 
-async def touch_talkgroup(
+def touch_talkgroup(
     ctx: Ctx, sysid: str, talkgroup: int | None, fields: dict[str, Any], seen: int
 ) -> None:
+    """Create or widen the talkgroup when the transaction ends (deferred.py)."""
     if talkgroup:
-        await q.upsert(ctx.conn, rt.talkgroups, {"sysid": sysid, "tgid": talkgroup}, fields, seen)
+        ctx.deferred.touch(rt.talkgroups, {"sysid": sysid, "tgid": talkgroup}, fields, seen)
 
 
-async def touch_unit(ctx: Ctx, sysid: str, unit: int | None, tag: str, seen: int) -> None:
+def touch_unit(ctx: Ctx, sysid: str, unit: int | None, tag: str, seen: int) -> None:
+    """Create or widen the unit when the transaction ends (deferred.py)."""
     if unit:
         keys = {"sysid": sysid, "unit_id": unit}
-        await q.upsert(ctx.conn, rt.units, keys, {"alpha_tag": tag or None}, seen)
+        ctx.deferred.touch(rt.units, keys, {"alpha_tag": tag or None}, seen)
 
 
 def tg_fields(r: CallRecord | AudioRecord | UnitEventRecord) -> dict[str, Any]:

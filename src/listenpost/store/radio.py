@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, Table, and_, case, select
+from sqlalchemy import RowMapping, Select, Table, and_, case, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import radio_tables as rt
 
 
-def _seen(table: Table, seen: int) -> dict[str, Any]:
-    """`first_seen`/`last_seen` widened to include `seen`: a late message (a broker's
-    backlog) may move first_seen earlier but never moves last_seen backwards."""
+def _seen(table: Table, seen: int, latest: int | None = None) -> dict[str, Any]:
+    """`first_seen`/`last_seen` widened to include `seen` (to `latest`): a late message (a
+    broker's backlog) may move first_seen earlier but never moves last_seen backwards."""
     first, last = table.c.first_seen, table.c.last_seen
+    latest = seen if latest is None else latest
     return {
         "first_seen": case((first > seen, seen), else_=first),
-        "last_seen": case((last < seen, seen), else_=last),
+        "last_seen": case((last < latest, latest), else_=last),
     }
 
 
@@ -34,10 +37,35 @@ async def upsert(
         await conn.execute(table.update().where(cond).values(**clean, **_seen(table, seen)))
 
 
-async def widen_seen(conn: AsyncConnection, table: Table, keys: dict[str, Any], seen: int) -> None:
-    """Widen a known row's first_seen/last_seen to include `seen`."""
+async def widen_seen(
+    conn: AsyncConnection, table: Table, keys: dict[str, Any], seen: int, latest: int | None = None
+) -> None:
+    """Widen a known row's first_seen/last_seen to include `seen` (to `latest`)."""
     cond = and_(*(table.c[k] == v for k, v in keys.items()))
-    await conn.execute(table.update().where(cond).values(**_seen(table, seen)))
+    await conn.execute(table.update().where(cond).values(**_seen(table, seen, latest)))
+
+
+async def upsert_many(
+    conn: AsyncConnection, table: Table, keys: list[str], rows: list[dict[str, Any]]
+) -> None:
+    """`upsert` for many rows in one statement (rows carry their keys, values, first_seen and
+    last_seen; one row per key): INSERT ... ON CONFLICT DO UPDATE, values that are None
+    keeping the known ones, times widened."""
+    if conn.dialect.name not in ("postgresql", "sqlite"):  # no ON CONFLICT: one by one
+        for row in rows:
+            ident = {k: row[k] for k in keys}
+            values = {k: v for k, v in row.items() if k not in keys and not k.endswith("_seen")}
+            await upsert(conn, table, ident, values, row["first_seen"])
+            await widen_seen(conn, table, ident, row["first_seen"], row["last_seen"])
+        return
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table)
+    new = stmt.excluded
+    first, last = table.c.first_seen, table.c.last_seen
+    values = {c: func.coalesce(new[c], table.c[c]) for c in rows[0] if c not in keys}
+    values["first_seen"] = case((first > new.first_seen, new.first_seen), else_=first)
+    values["last_seen"] = case((last < new.last_seen, new.last_seen), else_=last)
+    await conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=values), rows)
 
 
 async def heartbeat(conn: AsyncConnection, instance_id: str, at: int, received: int) -> None:
