@@ -67,10 +67,12 @@ def systems() -> Message:
     return _msg("feeds/systems", body)
 
 
-def rates(decode_rate: float) -> Message:
+def rates(decode_rate: float, at: int | None = None) -> Message:
+    """A `rates` message; `at` (unix seconds, default now) is the time it is stored under."""
     body = _load("rates.json")
-    body["timestamp"] = int(time.time())
+    body["timestamp"] = int(time.time()) if at is None else at
     body["rates"][0]["decoderate"] = decode_rate
+    body["rates"][1]["decoderate"] = round(decode_rate * 0.9, 2)
     return _msg("feeds/rates", body)
 
 

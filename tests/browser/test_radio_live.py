@@ -3,6 +3,7 @@ chart points and recorder states; filters are /api/ws subscriptions; deep links 
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Iterator
@@ -139,3 +140,35 @@ def test_a_call_link_opens_its_detail_and_player(
     page.locator(f'#recent-calls tr[data-call-id="{call_id}"] button.open').click()
     expect(detail).to_contain_text(f"Call {call_id}")
     assert page.url.endswith(f"#/calls/{call_id}")
+
+
+def test_radio_and_queue_fit_a_phone(
+    page: Any, login: Any, server: data.RadioBrowserServer, shot: Any
+) -> None:
+    start = int(time.time())
+    # Twenty minutes of decode rates, loaded over REST when the panel opens.
+    server.send(*(data.rates(30 + 8 * math.sin(k / 3), start - 60 * k) for k in range(20, 0, -1)))
+    wait_for(lambda: api_rates(server) >= 40)
+    log = data.WsLog(page)
+    login(page, hash="#/radio")
+    log.confirmed("radio", channels=["calls", "units", "rates", "recorders"])
+    server.send(data.rates(36.0), data.call_start(44001, start, emergency=True),
+                data.call_start(44002, start, encrypted=True, unit=1849262),
+                data.unit_join(7002, 44001))
+    expect(page.locator('#active-calls tr[data-talkgroup="44002"]')).to_have_count(1)
+    expect(page.locator("#rate-chart canvas")).to_have_count(1)
+    expect(page.locator("#rate-chart")).to_have_attribute("data-points", re.compile(r"^[4-9]\d$"))
+    shot(page, "radio-laptop")
+    page.set_viewport_size({"width": 390, "height": 800})
+    for panel in ("radio", "queue"):
+        page.click(f"#nav a[data-panel={panel}]")
+        page.wait_for_timeout(300)  # let the layout settle after the resize
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (panel, width)
+        shot(page, f"{panel}-phone")
+    server.send(data.call_end(44001, start), data.call_end(44002, start))
+
+
+def api_rates(server: data.RadioBrowserServer) -> int:
+    with server.client() as c:
+        return int(c.get("/api/v1/stats/rates").json()["total_cnt"])

@@ -28,13 +28,18 @@ export function rateChart(box) {
   const resize = new ResizeObserver(() => plot?.setSize({ width: width(), height: 200 }));
   resize.observe(box);
 
+  function timeWindow(xs) {
+    const last = xs[xs.length - 1];
+    plot.setScale('x', { min: Math.min(xs[0], last - 600), max: last + 5 });
+  }
+
   function make(systems, data) {
     plot?.destroy();
     plot = new uPlot({
       width: width(),
       height: 200,
       scales: {
-        x: { time: true, range: (u, min, max) => [Math.min(min, max - 600), max + 5] }, // >= 10 min
+        x: { time: true, auto: false }, // set by timeWindow(): at least the last 10 minutes
         y: { range: [0, 45] }, // tr-engine's max_rate is 40
       },
       axes: [{}, { label: 'msgs/s', size: 50 }],
@@ -54,8 +59,9 @@ export function rateChart(box) {
         names = systems.join('\n');
         make(systems, data);
       } else {
-        plot.setData(data);
+        plot.setData(data, false);
       }
+      timeWindow(data[0]);
     },
     destroy() {
       resize.disconnect();
