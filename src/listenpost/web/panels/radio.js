@@ -112,6 +112,7 @@ export function mount(root, ctx) {
     }
     const changed = M.apply(state, msg);
     if (changed.includes('units')) newUnits++;
+    if (changed.includes('recorders')) setTimeout(() => mark('recorders'), 3100); // unhighlight
     if (changed.length) mark(...changed);
   }
 
@@ -151,7 +152,7 @@ export function mount(root, ctx) {
       state.active = new Map(active.data.filter((c) => F.passes(f, c)).map((c) => [c.id, M.activeCall(c, at)]));
     }
     for (const r of recorders?.results || []) {
-      if (!state.recorders.has(r.id)) state.recorders.set(r.id, { ...M.recorder(r), changedAt: Date.parse(r.updated_at) });
+      if (!state.recorders.has(r.id)) state.recorders.set(r.id, { ...M.recorder(r), changedAt: 0 });
     }
     for (const r of rates?.results || []) M.addRate(state, r.system, Date.parse(r.time) / 1000, r.decode_rate);
     const calls = recent.map(M.recentCall).sort((a, b) => a.startMs - b.startMs);

@@ -142,7 +142,7 @@ export function apply(state, msg) {
       return ['recent'];
     case 'recorder_update': {
       const r = recorder(d);
-      state.recorders.set(r.id, { ...r, changedAt: at });
+      state.recorders.set(r.id, { ...r, changedAt: Date.now() }); // this browser's clock: it times the highlight
       return ['recorders'];
     }
     case 'unit_event':
