@@ -50,6 +50,7 @@ class TargetWorker:
         self.sender = Sender(target, settings)
         self.wake = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self._closing: asyncio.Task[None] | None = None
 
     @property
     def target_id(self) -> str:
@@ -63,7 +64,7 @@ class TargetWorker:
         old = self.sender
         self.sender = Sender(target, self.settings)
         self.wake.set()
-        asyncio.create_task(old.close())
+        self._closing = asyncio.create_task(old.close())  # kept: a task nobody holds may vanish
 
     async def stop(self) -> None:
         if self.task is not None:

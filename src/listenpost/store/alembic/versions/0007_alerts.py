@@ -1,5 +1,9 @@
 """Alerts: rules, targets, alerts, the delivery outbox and its attempts.
 
+The tables are created from `store/alert_tables.py` when missing; a later change to them is
+a new revision that checks before it alters (as 0006 does), so it also works on a database
+this revision created with the newer definitions.
+
 Revision ID: 0007
 Revises: 0006
 """
