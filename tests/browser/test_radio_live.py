@@ -172,3 +172,16 @@ def test_radio_and_queue_fit_a_phone(
 def api_rates(server: data.RadioBrowserServer) -> int:
     with server.client() as c:
         return int(c.get("/api/v1/stats/rates").json()["total_cnt"])
+
+
+def test_a_burst_of_unit_events_keeps_the_log_capped_newest_first(
+    page: Any, login: Any, server: data.RadioBrowserServer
+) -> None:
+    log = data.WsLog(page)
+    login(page, hash="#/radio")
+    log.confirmed("radio", channels=["calls", "units", "rates", "recorders"])
+    server.send(*(data.unit_join(80000 + i, 45001) for i in range(260)))
+    rows = page.locator("#unit-log tr")
+    expect(rows.first).to_have_attribute("data-unit", "80259", timeout=15000)
+    expect(rows).to_have_count(200)
+    expect(rows.last).to_have_attribute("data-unit", "80060")

@@ -106,3 +106,17 @@ def test_skip_moves_on_and_start_listening_is_needed(
     outcome = '#queue-history li[data-talkgroup="{}"] .outcome'
     expect(page.locator(outcome.format(52001))).to_have_text("skipped")
     expect(page.locator(outcome.format(52002))).to_have_text("played", timeout=15000)
+
+    # Signing out stops the queue and forgets its calls; signing in again starts afresh.
+    page.click("#logout")
+    expect(page.locator("#api_key")).to_be_visible()
+    assert page.evaluate("document.querySelector('#queue-audio').paused")
+    log.reset()
+    page.fill("#api_key", server.api_key)
+    page.click("#login-form button[type=submit]")
+    page.click("#nav a[data-panel=queue]")
+    expect(page.locator("#queue-history li")).to_have_count(0)
+    page.click("#queue-start")
+    log.confirmed("queue", channels=["calls"])
+    server.send(data.audio(52003, start, WAV))
+    expect(page.locator(outcome.format(52003))).to_have_text("played", timeout=15000)

@@ -89,6 +89,6 @@ export function mount(root, ctx) {
   render();
   return {
     route() {},
-    unmount() { off(); clearInterval(tick); },
+    unmount() { off(); clearInterval(tick); engine.reset(); },
   };
 }

@@ -83,6 +83,15 @@ class QueueEngine {
     this.changed();
   }
 
+  /** Sign-out: stop, and forget the session's calls (the stored choices stay). */
+  reset() {
+    this.stop();
+    this.queue = [];
+    this.last = null;
+    this.history = [];
+    this.changed();
+  }
+
   onMessage(msg) {
     if (!msg || msg.event !== 'audio_available') return;
     this.queue = core.enqueue(this.queue, this.prefs, core.queuedCall(msg.data || {}), Date.now());
