@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import nats
+from redis.asyncio import Redis
 from support import free_port, service_missing
 
 
@@ -72,3 +74,20 @@ class BusServer:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+
+
+async def forget(url: str, prefix: str) -> None:
+    """Remove what a test left on a shared server."""
+    if url.startswith("redis"):
+        redis = Redis.from_url(url)
+        keys = [k async for k in redis.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+    elif url.startswith("nats"):
+        nc = await nats.connect(url)
+        js = nc.jetstream()
+        for info in await js.streams_info():
+            if info.config.name.startswith(prefix):
+                await js.delete_stream(info.config.name)
+        await nc.close()

@@ -9,10 +9,9 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import nats
 import pytest
 from redis.asyncio import Redis
-from servers import BusServer, shared_url
+from servers import BusServer, forget, shared_url
 from support import free_port
 
 from listenpost.bus.base import Bus, Message, from_url, order
@@ -44,23 +43,6 @@ async def eventually(condition: Callable[[], bool], what: str) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"not within {DEADLINE} s: {what}")
         await asyncio.sleep(0.02)
-
-
-async def forget(url: str, prefix: str) -> None:
-    """Remove what a test left on a shared server."""
-    if url.startswith("redis"):
-        redis = Redis.from_url(url)
-        keys = [k async for k in redis.scan_iter(match=f"{prefix}:*")]
-        if keys:
-            await redis.delete(*keys)
-        await redis.aclose()
-    elif url.startswith("nats"):
-        nc = await nats.connect(url)
-        js = nc.jetstream()
-        for info in await js.streams_info():
-            if info.config.name.startswith(prefix):
-                await js.delete_stream(info.config.name)
-        await nc.close()
 
 
 class Cluster:
