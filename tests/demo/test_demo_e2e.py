@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import socket
@@ -19,6 +20,7 @@ from websockets.sync.client import connect
 
 from listenpost.cli import main
 from listenpost.demo.place import MICS, RULE
+from listenpost.demo.sinks import forget_session
 
 MIC_NAMES = {m.name for m in MICS}
 
@@ -116,11 +118,15 @@ def test_demo_feeds_a_running_server_with_url_and_api_key(tmp_path: Path) -> Non
         srv.stop()
 
 
-def test_demo_through_an_mqtt_broker(tmp_path: Path) -> None:
+def _need_broker() -> None:
     try:
         socket.create_connection(("127.0.0.1", 1883), timeout=2).close()
     except OSError as exc:
         service_missing("Mosquitto MQTT broker", str(exc))
+
+
+def test_demo_through_an_mqtt_broker(tmp_path: Path) -> None:
+    _need_broker()
     port = free_port()
     prefix = f"lpt-demo-{uuid.uuid4().hex[:8]}"
     args = ["--port", str(port), "--mqtt", "mqtt://127.0.0.1:1883", "--mqtt-prefix", prefix]
@@ -141,12 +147,40 @@ def test_demo_through_an_mqtt_broker(tmp_path: Path) -> None:
     assert not data.exists()
 
 
+def test_demo_feeds_radio_to_a_running_server_through_its_broker(tmp_path: Path) -> None:
+    _need_broker()
+    prefix = f"lpt-demo-{uuid.uuid4().hex[:8]}"
+    client_id = f"listenpost-test-{prefix}"
+    srv = Server(
+        tmp_path / "srv",
+        LISTENPOST_MQTT_URL="mqtt://127.0.0.1:1883",
+        LISTENPOST_MQTT_TOPICS=",".join(f"{prefix}/{t}" for t in ("feeds/#", "units/#")),
+        LISTENPOST_MQTT_CLIENT_ID=client_id,
+    ).start()
+    try:
+        args = ["--url", srv.base, "--api-key", API_KEY, "--mqtt", "mqtt://127.0.0.1:1883"]
+        demo = Demo([*args, "--mqtt-prefix", prefix], tmp_path / "d.log")
+        try:
+            info = demo.banner()
+            deadline = time.monotonic() + DEADLINE
+            assert "must ingest it" in info["Radio"]
+            with client(srv.base, API_KEY) as c:
+                token = c.headers["Authorization"].split()[1]
+                _radio_calls(c, f"{srv.ws_base}/api/ws", token, deadline)
+        finally:
+            assert demo.stop() == 0, demo.stderr()
+    finally:
+        srv.stop()
+        asyncio.run(forget_session("mqtt://127.0.0.1:1883", client_id))
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--url", "http://127.0.0.1:1"], "--url and --api-key go together"),
         (["--rate", "-1"], "--rate -1: give 0 to 1000"),
         (["--url", "http://127.0.0.1:1", "--api-key", "k"], "cannot reach http://127.0.0.1:1"),
+        (["--port", "0", "--mqtt", "mqtt://127.0.0.1:1"], "cannot reach the MQTT broker"),
     ],
 )
 def test_demo_refuses_what_cannot_work_on_one_line(
