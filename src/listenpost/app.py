@@ -101,8 +101,13 @@ def create_app(settings: Settings) -> FastAPI:
             "database": database,
             "bus": bus,
         }
+        roles = node.roles.describe() if node.roles else {}
+        if roles:
+            body["composites"] = roles["composites"]
         if node.mqtt is not None:
             body["mqtt"] = "connected" if node.mqtt.connected.is_set() else "disconnected"
+            if roles.get("mqtt_ingest") == "standby":
+                body["mqtt"] = "standby"  # another node of the cluster ingests
             if database == "ok":
                 body["radio"] = await radio_health(node.engine)
         return body

@@ -78,7 +78,9 @@ class Settings(BaseSettings):
     rules_file: str = ""
     mqtt_url: str = ""
     mqtt_topics: CommaList = ("feeds/#", "units/#", "messages/#")
-    mqtt_client_id: str = "listenpost"
+    # MQTT session's client id; empty: the one recorded in the database, first derived from
+    # host name and port (listenpost-<host>-<port>), so servers on one broker never collide
+    mqtt_client_id: str = ""
     mqtt_username: str = ""  # or in the URL: mqtt://user:pass@host
     mqtt_password: str = ""
     # MQTT v5 Receive Maximum: QoS-1 messages the broker may have in flight to us

@@ -19,6 +19,8 @@ from .auth.registry import KeyRegistry
 from .auth.watch import SocketWatch
 from .bus.base import Bus, Message, from_url
 from .bus.settings import BusOptions
+from .cluster.lease import is_shared
+from .cluster.roles import Roles
 from .composite.runner import STREAM as COMPOSITE_STREAM
 from .composite.runner import CompositeRunner
 from .config import Settings, StartupError
@@ -50,6 +52,7 @@ class Node:
     radio: RadioProcessor | None = None
     mqtt: Any = None
     started: bool = False
+    roles: Roles | None = None
     alerts: AlertRunner = field(init=False)
     delivery: Dispatcher = field(init=False)
     keys: KeyRegistry = field(init=False)
@@ -70,12 +73,12 @@ class Node:
         bus = from_url(settings.bus_url, bus_options(settings))
         limiter = RateLimiter(parse_limits(settings.rate_limit)) if settings.rate_limit else None
         ingest = Ingest(engine, bus, settings.max_clock_skew)
-        composites = CompositeRunner(engine, bus, settings.max_clock_skew)
+        composites = CompositeRunner(
+            engine, bus, settings.max_clock_skew, shared=is_shared(engine)
+        )
         ingest.after_store.append(composites.on_events)
         hub = Hub()
         node = cls(settings, engine, bus, hub, ingest, composites, rate_limiter=limiter)
-        # ingest last: stopped first, it still hands its last events to composites and alerts
-        node.services.extend((composites, node.sockets, node.delivery, node.alerts, ingest))
         limits = Limits(settings.radio_max_active_calls, settings.radio_max_rate_systems)
         node.radio = RadioProcessor(engine, bus, settings.data_dir, limits)
         node.radio.after_store.append(node.alerts.on_radio)
@@ -87,7 +90,9 @@ class Node:
             from .radio.mqtt import MqttIngest
 
             node.mqtt = MqttIngest(settings, node.radio)
-            node.services.append(node.mqtt)
+        node.roles = Roles(settings, engine, composites, node.radio, node.mqtt)
+        # ingest last: stopped first, it still hands its last events to composites and alerts
+        node.services.extend((node.sockets, node.delivery, node.alerts, node.roles, ingest))
         return node
 
     async def start(self) -> None:

@@ -21,6 +21,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..bus.base import Bus
+from ..cluster.seq import SeqCursor
 from ..metrics import COMPOSITE_GROUPS, COMPOSITE_LATE, COMPOSITES_CREATED
 from ..store import composites as store
 from ..timeutil import now_us
@@ -45,8 +46,13 @@ def spec_of(row: Mapping[Any, Any]) -> RuleSpec:
 
 
 class CompositeRunner:
-    def __init__(self, engine: AsyncEngine, bus: Bus, lateness: float = 300.0) -> None:
+    def __init__(
+        self, engine: AsyncEngine, bus: Bus, lateness: float = 300.0, shared: bool = False
+    ) -> None:
         self.db = engine
+        self.shared = shared  # other nodes write to this database (PostgreSQL)
+        self.leading = False
+        self.cursor: SeqCursor | None = None  # events handled, by seq (shared database only)
         self.bus = bus
         self.lateness = lateness
         self.engine = Engine()
@@ -63,27 +69,54 @@ class CompositeRunner:
         return now_us() / 1e6 - self.lateness
 
     async def start(self) -> None:
-        watermark = self.watermark()
-        newest_allowed = watermark + 2 * self.lateness  # the ingest's bound: now + skew
-        async with self.db.connect() as conn:
-            rows = await store.all_rules(conn)
-            self.rules = {r["id"]: dict(r) for r in rows}
-            self.engine.set_rules(spec_of(r) for r in rows)
-            widest = max((float(r["window_seconds"]) for r in rows), default=0.0)
-            since = int((watermark - 2 * widest) * 1e6) - 1
-            until = int(newest_allowed * 1e6)
-            comps = await store.recent_composites(conn, since)
-            events = await store.recent_events(conn, since, until)
-        missing = self.engine.restore(
-            [_Stored(c) for c in comps], [_base(e) for e in events], now=watermark
-        )
-        for opened in missing:
-            await self._persist([opened])
-        COMPOSITE_GROUPS.set(self.engine.group_count())
+        """A lone node (SQLite, memory bus) always evaluates; a cluster's nodes call `lead`
+        and `follow` as the composite lease comes and goes (cluster/roles.py)."""
+        if not self.shared:
+            await self.lead()
+
+    async def lead(self) -> None:
+        """Rebuild the engine from the store (rules, recent composites and events) and start
+        evaluating. On a shared database the cursor then follows every node's events by
+        `seq`, starting at the oldest event replayed so none stored meanwhile is missed."""
+        async with self.lock:
+            watermark = self.watermark()
+            newest_allowed = watermark + 2 * self.lateness  # the ingest's bound: now + skew
+            self.engine = Engine()
+            async with self.db.connect() as conn:
+                rows = await store.all_rules(conn)
+                self.rules = {r["id"]: dict(r) for r in rows}
+                self.engine.set_rules(spec_of(r) for r in rows)
+                widest = max((float(r["window_seconds"]) for r in rows), default=0.0)
+                since = int((watermark - 2 * widest) * 1e6) - 1
+                until = int(newest_allowed * 1e6)
+                comps = await store.recent_composites(conn, since)
+                events = await store.recent_events(conn, since, until)
+                newest = await store.newest_event_seq(conn) if self.shared else 0
+            missing = self.engine.restore(
+                [_Stored(c) for c in comps], [_base(e) for e in events], now=watermark
+            )
+            if self.shared:
+                seqs = [int(e["seq"]) for e in events]
+                self.cursor = SeqCursor(min(seqs) - 1 if seqs else newest, seqs)
+            for opened in missing:
+                await self._persist([opened])
+            self.leading = True
+            COMPOSITE_GROUPS.set(self.engine.group_count())
         self._expiring = asyncio.create_task(self._expire_forever(), name="composite-expire")
         log.info(
             "composite engine ready: %d rules, %d recent events replayed", len(rows), len(events)
         )
+
+    async def follow(self) -> None:
+        """Another node evaluates: forget the groups (rules stay current for a later lead)."""
+        await self.stop()
+        async with self.lock:
+            self.leading = False
+            self.engine = Engine()
+            self.engine.set_rules(spec_of(r) for r in self.rules.values())
+            self.unsaved = []
+            self.cursor = None
+            COMPOSITE_GROUPS.set(0)
 
     async def stop(self) -> None:
         if self._expiring is not None:
@@ -113,12 +146,20 @@ class CompositeRunner:
             self.engine.remove_rule(rule_id)
 
     async def on_events(self, rows: list[dict[str, Any]]) -> None:
-        """Ingest hook: rows are accepted events carrying `edge_id`."""
-        if not self.rules:
+        """Ingest hook and the cluster's event feed: rows are stored events carrying `seq`
+        and `edge_id`; on a shared database each `seq` is evaluated once, whichever path
+        brings it first. Suppressed events and followers' calls change nothing."""
+        if not self.leading:
             return
         async with self.lock:
+            if self.cursor is not None:
+                rows = [r for r in rows if self.cursor.take(int(r["seq"]))]
+            if not self.rules:
+                return
             changes: list[CompositeOpened | CompositeJoined] = []
             for row in rows:
+                if row.get("suppressed"):
+                    continue
                 result = self.engine.feed(_base(row))
                 changes += result.changes
                 if result.late_rules:

@@ -133,6 +133,17 @@ def _call(f: Fields, kind: CallKind, ctx: Ctx) -> CallRecord:
     )
 
 
+def call_from_stored(raw: Any) -> CallRecord | None:
+    """The call a stored row's `metadata` (the plugin's call object) describes, to rebuild
+    the active-call tracker; None when it cannot be read."""
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return _call(Fields(raw, "call"), "start", Ctx("", "call_start", None, None))
+    except NormaliseError:
+        return None
+
+
 def parse_call_start(top: Fields, ctx: Ctx) -> list[Record]:
     return [_call(top.req_obj("call"), "start", ctx)]
 

@@ -16,6 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import re
+import socket
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -55,6 +58,12 @@ def broker_args(url: str, username: str = "", password: str = "") -> dict[str, A
     return args
 
 
+def derived_client_id(port: int) -> str:
+    """`listenpost-<host>-<port>`: unique per server on a network, stable across restarts."""
+    host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname()) or "host"
+    return f"listenpost-{host[:64]}-{port or os.getpid()}"
+
+
 class MqttIngest:
     def __init__(self, settings: Settings, processor: RadioProcessor) -> None:
         self.args = broker_args(settings.mqtt_url, settings.mqtt_username, settings.mqtt_password)
@@ -70,6 +79,7 @@ class MqttIngest:
         self._busy = False  # a batch is being stored or acknowledged
 
     async def start(self) -> None:
+        self._draining = False
         log.info(
             "MQTT: broker %s:%s, client id %r, protocol MQTT v5 (receive maximum %d), "
             "persistent session (clean start off, never expires), QoS 1, ack after store, "
@@ -95,6 +105,8 @@ class MqttIngest:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
+        self._task = None
+        self.connected.clear()
 
     def _client(self) -> aiomqtt.Client:
         props = Properties(PacketTypes.CONNECT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, select
+from sqlalchemy import RowMapping, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -94,7 +94,7 @@ async def recent_events(
     """Accepted events with `since < created_at <= until` and their mic's edge, in arrival
     order (`until` leaves out times ahead of the clock that an older version let in)."""
     q = (
-        select(E.c.id, E.c.label_id, E.c.mic_id, E.c.created_at, t.mics.c.edge_id)
+        select(E.c.seq, E.c.id, E.c.label_id, E.c.mic_id, E.c.created_at, t.mics.c.edge_id)
         .select_from(E.outerjoin(t.mics, t.mics.c.id == E.c.mic_id))
         .where(
             E.c.created_at > since_created,
@@ -104,6 +104,31 @@ async def recent_events(
         .order_by(E.c.seq)
     )
     return list((await conn.execute(q)).mappings())
+
+
+async def events_after(conn: AsyncConnection, after_seq: int, limit: int) -> list[RowMapping]:
+    """Stored events (suppressed ones too, so their offsets count as seen) with
+    `seq > after_seq`, oldest first, with their mic's edge: the composite leader's feed."""
+    q = (
+        select(
+            E.c.seq,
+            E.c.id,
+            E.c.label_id,
+            E.c.mic_id,
+            E.c.created_at,
+            E.c.suppressed,
+            t.mics.c.edge_id,
+        )
+        .select_from(E.outerjoin(t.mics, t.mics.c.id == E.c.mic_id))
+        .where(E.c.seq > after_seq)
+        .order_by(E.c.seq)
+        .limit(limit)
+    )
+    return list((await conn.execute(q)).mappings())
+
+
+async def newest_event_seq(conn: AsyncConnection) -> int:
+    return int((await conn.execute(select(func.max(E.c.seq)))).scalar() or 0)
 
 
 async def get_composite(conn: AsyncConnection, composite_id: str) -> RowMapping | None:

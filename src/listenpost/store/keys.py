@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..auth.tokens import hash_key, key_id_for
 from ..timeutil import now_us
+from . import meta
 from . import tables as t
 
 TOUCH_EVERY_US = 60_000_000  # `last_used_at` is rewritten at most once a minute per key
@@ -128,20 +129,7 @@ async def sync_env_keys(engine: AsyncEngine, keys: tuple[str, ...]) -> list[str]
 
 async def server_secret(engine: AsyncEngine) -> str:
     """The JWT signing secret, generated once and shared by every node on this database."""
-    async with engine.begin() as conn:
-        q = select(t.meta.c.value).where(t.meta.c.key == "jwt_secret")
-        row = (await conn.execute(q)).first()
-        if row:
-            return str(row[0])
-        value = secrets.token_hex(32)
-        try:
-            async with conn.begin_nested():
-                await conn.execute(t.meta.insert().values(key="jwt_secret", value=value))
-        except IntegrityError:
-            row = (await conn.execute(q)).first()
-            assert row is not None
-            return str(row[0])
-        return value
+    return await meta.remember(engine, "jwt_secret", secrets.token_hex(32))
 
 
 async def key_name(engine: AsyncEngine, key_id: str) -> str | None:
