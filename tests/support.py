@@ -112,7 +112,7 @@ class Server:
         return httpx.Client(base_url=self.base, headers=headers, timeout=30)
 
 
-def create_pg_database() -> tuple[str, Any]:
+def create_pg_database(prefix: str = "lp_test") -> tuple[str, Any]:
     """A fresh PostgreSQL database for one test session; returns (url, drop callable)."""
     import asyncio
     import uuid
@@ -120,7 +120,7 @@ def create_pg_database() -> tuple[str, Any]:
     import asyncpg
 
     base = os.environ.get("LISTENPOST_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-    name = f"lp_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
 
     async def run(sql: str) -> None:
         conn = await asyncpg.connect(base, timeout=5)

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import paho.mqtt.client as paho
-from support import SHARED, Server, service_missing
+from support import SHARED, Server, free_port, service_missing
 
 FIXTURES = SHARED / "fixtures" / "trunk-recorder-mqtt"
 BROKER = ("127.0.0.1", int(os.environ.get("LISTENPOST_TEST_MQTT_PORT", "1883")))
@@ -38,8 +38,8 @@ def fixture_messages(prefix: str) -> list[tuple[str, bytes]]:
     return out
 
 
-def publish(messages: list[tuple[str, bytes]]) -> None:
-    client = mqtt_client()
+def publish(messages: list[tuple[str, bytes]], broker: tuple[str, int] = BROKER) -> None:
+    client = mqtt_client(broker=broker)
     try:
         for topic, payload in messages:
             client.publish(topic, payload, qos=1).wait_for_publish(10)
@@ -82,6 +82,40 @@ def forget_session(client_id: str, broker: tuple[str, int] = BROKER) -> None:
     client = mqtt_client(client_id, clean=True, broker=broker)
     client.loop_stop()
     client.disconnect()
+
+
+def spawn_broker(folder: Path, *settings: str) -> tuple[tuple[str, int], Any]:
+    """A private `mosquitto` on a free port with only a listener and `settings` configured;
+    returns ((host, port), stop callable)."""
+    import shutil
+    import socket
+    import subprocess
+
+    binary = shutil.which("mosquitto")
+    if binary is None:
+        service_missing("mosquitto binary", "not on PATH")
+    assert binary is not None
+    port = free_port()
+    conf = folder / "mosquitto.conf"
+    conf.write_text("\n".join((f"listener {port} 127.0.0.1", "allow_anonymous true", *settings)))
+    log = (folder / "mosquitto.log").open("wb")
+    proc = subprocess.Popen([binary, "-c", str(conf)], stdout=log, stderr=log)
+
+    def stop() -> None:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+    deadline = time.time() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return ("127.0.0.1", port), stop
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                stop()
+                raise RuntimeError((folder / "mosquitto.log").read_text()) from None
+            time.sleep(0.1)
 
 
 class RadioServer(Server):

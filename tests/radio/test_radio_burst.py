@@ -7,17 +7,19 @@ the defaults a newcomer runs with.
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from mqtt_support import RadioServer, forget_session, publish_at_once, unit_on_messages
-from support import free_port, service_missing
+from mqtt_support import (
+    RadioServer,
+    forget_session,
+    publish_at_once,
+    spawn_broker,
+    unit_on_messages,
+)
 
 BURST = 5000
 
@@ -25,30 +27,11 @@ BURST = 5000
 @pytest.fixture
 def default_broker(tmp_path: Path) -> Iterator[tuple[str, int]]:
     """A `mosquitto` subprocess on a free port with its default limits."""
-    binary = shutil.which("mosquitto")
-    if binary is None:
-        service_missing("mosquitto binary", "not on PATH")
-    assert binary is not None
-    port = free_port()
-    conf = tmp_path / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n")
-    log = (tmp_path / "mosquitto.log").open("wb")
-    proc = subprocess.Popen([binary, "-c", str(conf)], stdout=log, stderr=log)
+    broker, stop = spawn_broker(tmp_path)
     try:
-        deadline = time.time() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert proc.poll() is None, (tmp_path / "mosquitto.log").read_text()
-                assert time.time() < deadline, "mosquitto did not open its port"
-                time.sleep(0.1)
-        yield ("127.0.0.1", port)
+        yield broker
     finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
+        stop()
 
 
 def stored_count(srv: RadioServer, token: str) -> int:

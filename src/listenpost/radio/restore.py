@@ -3,6 +3,8 @@
 
 Without it a call that started under the previous ingester would never get its call_end
 synthesised from the snapshots, and a re-delivered call_start would be announced twice.
+The newest `limit` (LISTENPOST_RADIO_MAX_ACTIVE_CALLS) open calls are taken whatever their
+age (a plugin clock is no guide): one left open by an old crash is ended by the snapshots.
 """
 
 from __future__ import annotations
@@ -14,14 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ..store import radio as q
 from ._parse_calls import call_from_stored
 from .tracker import ActiveCalls
-from .upserts import now_us
-
-LOOKBACK_US = 3600 * 1_000_000  # calls older than this that never ended are not live any more
 
 
 async def active_calls(engine: AsyncEngine, limit: int) -> ActiveCalls:
     async with engine.connect() as conn:
-        rows = await q.open_calls(conn, now_us() - LOOKBACK_US, max(limit, 1))
+        rows = await q.open_calls(conn, max(limit, 1))
     active = ActiveCalls()
     for row in reversed(rows):  # oldest first, as they were started
         call = call_from_stored(row["metadata"])

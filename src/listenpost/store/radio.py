@@ -165,13 +165,13 @@ async def update_recorder(conn: AsyncConnection, recorder_id: int, values: dict[
     await conn.execute(rt.recorders.update().where(c.id == recorder_id).values(**values))
 
 
-async def open_calls(conn: AsyncConnection, started_after: int, limit: int) -> list[RowMapping]:
-    """Calls started after `started_after` (µs) whose end was never announced, newest first:
-    what the active-call tracker held when the node that ingested them stopped."""
+async def open_calls(conn: AsyncConnection, limit: int) -> list[RowMapping]:
+    """The newest `limit` calls whose end was never announced, newest first: what the
+    active-call tracker held when the node that ingested them stopped."""
     c = rt.calls.c
     q = (
         select(c.id, c.system, c.tr_call_id, c.metadata)
-        .where(c.start_time > started_after, c.stop_time.is_(None), c.ended.isnot(True))
+        .where(c.stop_time.is_(None), c.ended.isnot(True))
         .order_by(c.id.desc())
         .limit(limit)
     )
