@@ -36,6 +36,8 @@ def service_missing(name: str, reason: str) -> None:
 class Server:
     """One server process; `restart()` keeps the same port, data dir and database."""
 
+    startup_timeout = 30.0  # seconds until /health answers (a busy machine may need more)
+
     def __init__(self, data_dir: Path, db_url: str = "", **env: str) -> None:
         self.port = free_port()
         self.data_dir = data_dir
@@ -76,7 +78,7 @@ class Server:
         }
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(args + (extra or []), env=env, stdout=log, stderr=log)
-        deadline = time.time() + 30
+        deadline = time.time() + self.startup_timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
@@ -85,7 +87,7 @@ class Server:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
-        raise RuntimeError("server did not start in 30 s")
+        raise RuntimeError(f"server did not start in {self.startup_timeout:.0f} s")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
