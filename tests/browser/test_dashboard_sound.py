@@ -39,20 +39,20 @@ def test_posted_events_appear_with_mic_name_label_and_sparkline(
     login(page, hash="#/sound")
     expect(page.locator("#streams .chip[data-stream=sound][data-state=live]")).to_be_visible()
     event = post_event(api, mic, "scream_female", 0.87)
-    row = page.locator(f"#sound-rows tr[data-id='{event['id']}']")
+    row = page.locator(f"#sound-rows .feed-row[data-id='{event['id']}']")
     expect(row).to_contain_text("North Gate")
     expect(row).to_contain_text("scream female")
     expect(row).to_contain_text("87.0%")
     expect(row.locator("svg.spark polyline")).to_have_count(1)
     page.click("#sound-lang")
-    expect(row.locator("td.label")).not_to_contain_text("scream female")
+    expect(row.locator(".label")).not_to_contain_text("scream female")
 
 
 def test_row_opens_detail_deep_link_and_mark_read(page: Any, login: Any, api: Any) -> None:
     mic = make_mic(api, "Dock 4")
     event = post_event(api, mic, "glass_break", 0.75)
     login(page, hash=f"#/sound?mic={mic}")
-    row = page.locator(f"#sound-rows tr[data-id='{event['id']}']")
+    row = page.locator(f"#sound-rows .feed-row[data-id='{event['id']}']")
     row.focus()
     page.keyboard.press("Enter")
     assert f"#/events/{event['id']}" in page.url

@@ -1,10 +1,12 @@
 // Small formatting helpers shared by panels.
 import { el } from './dom.js';
 
+const CLOCK = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' }); // made once: cheap per row
+
 export function time(iso) {
   if (!iso) return '';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleTimeString();
+  return Number.isNaN(d.getTime()) ? String(iso) : CLOCK.format(d);
 }
 
 export function dateTime(iso) {

@@ -129,6 +129,7 @@ export function mount(root, ctx) {
 
   function flush() {
     if (!map) return;
+    if (root.hidden) { pulsing.clear(); return; } // counted in hits; coloured when shown
     for (const id of pulsing) {
       const path = markers.get(id)?.marker.getElement();
       path?.animate?.([{ strokeWidth: 2, strokeOpacity: 1 }, { strokeWidth: 18, strokeOpacity: 0 }],
@@ -150,13 +151,14 @@ export function mount(root, ctx) {
       ctx.frame(flush);
     },
   });
-  const timer = setInterval(() => ctx.frame(() => recolour()), 5000);
+  const timer = setInterval(() => { if (!root.hidden) ctx.frame(() => recolour()); }, 5000);
   refresh().catch((err) => { missing.textContent = `could not load mics: ${err.message}`; });
 
   return {
     route() {
       ready.then(() => {
         map.invalidateSize();
+        recolour();
         refresh().catch(() => {});
       });
     },

@@ -1,6 +1,7 @@
 // Sound feed: live events newest first (capped), filters by label and mic (kept in the hash),
 // English/Korean label names, SPL sparklines, and an event detail with "Mark read".
 import { fields, labelName, pct, sparkline, time } from '../lib/format.js';
+import { vlist } from '../lib/vlist.js';
 
 export const title = 'Sound';
 const CAP = 500;
@@ -10,7 +11,6 @@ export function mount(root, ctx) {
   let lang = ctx.store.get('lang', 'en');
   let filter = null; // {label, mic} the table currently holds
   let pending = [];
-  const rows = new Map(); // id -> {tr, ev}
   let detailId = null;
   let loadSeq = 0;
   let opened = false; // a later open is a reconnection: reload what was missed
@@ -21,18 +21,20 @@ export function mount(root, ctx) {
     el('option', { value: '' }, 'All mics'));
   const langBtn = el('button', { type: 'button', id: 'sound-lang', onclick: toggleLang });
   const count = el('span', { class: 'muted', id: 'sound-count' });
-  const tbody = el('tbody', { id: 'sound-rows' });
+  const list = vlist({ el, frame: ctx.frame, rowHeight: 28, cap: CAP, key: (ev) => ev?.id,
+    render: row, id: 'sound-rows', label: 'Sound events, newest first' });
   const detail = el('aside', { class: 'detail', id: 'sound-detail', hidden: true,
     'aria-label': 'Event detail' });
   root.append(
     el('div', { class: 'toolbar' },
       el('label', {}, 'Label ', labelSel), el('label', {}, 'Mic ', micSel), langBtn, count),
     el('div', { class: 'split' },
-      el('div', { class: 'scroll' },
-        el('table', { class: 'feed', id: 'sound-feed' },
-          el('thead', {}, el('tr', {}, ['Time', 'Label', 'Confidence', 'Mic', 'SPL']
-            .map((h) => el('th', { scope: 'col' }, h)))),
-          tbody)),
+      // div rows on a fixed grid in a windowed list, not a <table>: 200 events/s cost a
+      // few rows per frame, and no row already shown is laid out again
+      el('div', { class: 'feed', id: 'sound-feed', role: 'table', 'aria-label': 'Sound events' },
+        el('div', { class: 'feed-row head', role: 'row' }, ['Time', 'Label', 'Confidence',
+          'Mic', 'SPL'].map((h) => el('span', { role: 'columnheader' }, h))),
+        list.node),
       detail));
   showLang();
 
@@ -44,7 +46,7 @@ export function mount(root, ctx) {
     lang = lang === 'en' ? 'ko' : 'en';
     ctx.store.set('lang', lang);
     showLang();
-    for (const { tr, ev } of rows.values()) tr.children[1].textContent = labelName(ev.label, lang);
+    list.redraw();
     for (const opt of labelSel.options) {
       if (opt.label_) opt.textContent = labelName(opt.label_, lang);
     }
@@ -76,8 +78,7 @@ export function mount(root, ctx) {
     try {
       const body = await ctx.api('/api/v1/events?' + q);
       if (seq !== loadSeq) return;
-      tbody.replaceChildren();
-      rows.clear();
+      list.clear();
       pending = [...(body.results || []).reverse(), ...pending];
       ctx.frame(flush);
     } catch (err) {
@@ -91,46 +92,28 @@ export function mount(root, ctx) {
   }
 
   function row(ev) {
-    const tr = el('tr', { tabindex: 0, dataset: { id: ev.id, label: ev.label?.id || '',
-      mic: ev.mic?.id || '' } },
-      el('td', {}, el('time', { datetime: ev.created_at || '' }, time(ev.created_at))),
-      el('td', { class: 'label' }, labelName(ev.label, lang)),
-      el('td', { class: 'num' }, pct(ev.confidence)),
-      el('td', { class: 'mic' }, ev.mic?.name || ev.mic?.id || ''),
-      el('td', {}, sparkline(ev.noises)));
-    return tr;
+    return el('div', { class: 'feed-row', role: 'row', tabindex: 0, dataset: { id: ev.id,
+      label: ev.label?.id || '', mic: ev.mic?.id || '' } },
+    el('time', { role: 'cell', datetime: ev.created_at || '' }, time(ev.created_at)),
+    el('span', { role: 'cell', class: 'label' }, labelName(ev.label, lang)),
+    el('span', { role: 'cell', class: 'num' }, pct(ev.confidence)),
+    el('span', { role: 'cell', class: 'mic' }, ev.mic?.name || ev.mic?.id || ''),
+    el('span', { role: 'cell' }, sparkline(ev.noises)));
   }
 
   function open(ev) {
-    const tr = ev.target.closest('tr[data-id]');
+    const tr = ev.target.closest('.feed-row[data-id]');
     if (!tr) return;
     if (ev.type === 'keydown' && ev.key !== 'Enter' && ev.key !== ' ') return;
     ev.preventDefault();
     ctx.go('sound', { ...(filter || {}), id: tr.dataset.id });
   }
-  tbody.addEventListener('click', open);
-  tbody.addEventListener('keydown', open);
+  list.node.addEventListener('click', open);
+  list.node.addEventListener('keydown', open);
 
   function flush() {
-    const batch = pending.splice(0);
-    if (batch.length) {
-      const frag = document.createDocumentFragment();
-      const fresh = batch.slice(-CAP);
-      for (let i = fresh.length - 1; i >= 0; i--) {
-        const ev = fresh[i];
-        if (!ev?.id || rows.has(ev.id)) continue;
-        const tr = row(ev);
-        rows.set(ev.id, { tr, ev });
-        frag.append(tr);
-      }
-      tbody.prepend(frag);
-      while (tbody.children.length > CAP) {
-        const last = tbody.lastElementChild;
-        rows.delete(last.dataset.id);
-        last.remove();
-      }
-    }
-    count.textContent = `${tbody.children.length} shown (newest first, up to ${CAP})`;
+    list.add(pending.splice(0));
+    count.textContent = `${list.size} shown (newest first, up to ${CAP})`;
   }
 
   async function showDetail(id) {
