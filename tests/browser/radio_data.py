@@ -12,12 +12,15 @@ import math
 import sys
 import time
 import wave
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "radio"))
 
-from mqtt_support import FIXTURES, RadioServer, publish  # noqa: E402
+from mqtt_support import FIXTURES, RadioServer, forget_session, publish  # noqa: E402
 from support import API_KEY  # noqa: E402
 
 SYSTEM = "p25trunk"  # systems.json: sys_num 2, sysid 555
@@ -35,6 +38,18 @@ class RadioBrowserServer(RadioServer):
 
     def send(self, *messages: Message) -> None:
         publish([(f"{self.prefix}/{topic}", payload) for topic, payload in messages])
+
+
+@pytest.fixture(scope="module", name="server")
+def radio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RadioBrowserServer]:
+    """Overrides the suite's plain server (the page fixtures use it): one radio server per
+    test module, the systems already announced. A test module imports it to use it."""
+    srv = RadioBrowserServer(tmp_path_factory.mktemp("radio-ui"), LISTENPOST_LOG_LEVEL="info")
+    srv.start()
+    srv.send(systems())
+    yield srv
+    srv.stop()
+    forget_session(srv.client_id)
 
 
 def wav_bytes(seconds: float = 1.0, rate: int = 8000, hz: float = 440.0) -> bytes:

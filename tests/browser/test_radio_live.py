@@ -6,23 +6,12 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import radio_data as data
-from mqtt_support import forget_session, wait_for
+from mqtt_support import wait_for
 from playwright.sync_api import expect
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[data.RadioBrowserServer]:
-    srv = data.RadioBrowserServer(tmp_path_factory.mktemp("radio-ui"), LISTENPOST_LOG_LEVEL="info")
-    srv.start()
-    srv.send(data.systems())
-    yield srv
-    srv.stop()
-    forget_session(srv.client_id)
+from radio_data import radio_server  # noqa: F401  (fixture "server")
 
 
 def test_calls_rates_recorders_and_units_arrive_live(

@@ -4,24 +4,11 @@ what it plays; the choices survive a reload (localStorage)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import radio_data as data
-from mqtt_support import forget_session
 from playwright.sync_api import expect
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[data.RadioBrowserServer]:
-    srv = data.RadioBrowserServer(tmp_path_factory.mktemp("queue-ui"), LISTENPOST_LOG_LEVEL="info")
-    srv.start()
-    srv.send(data.systems())
-    yield srv
-    srv.stop()
-    forget_session(srv.client_id)
-
+from radio_data import radio_server  # noqa: F401  (fixture "server")
 
 WAV = data.wav_bytes(0.5)
 

@@ -110,6 +110,8 @@ export function mount(root, ctx) {
       filterError.textContent = msg.data?.message || 'the server refused the filter';
       return;
     }
+    if (seen && msg.event === 'call_start') seen.started.add(msg.data?.call_id);
+    if (seen && msg.event === 'call_end') seen.ended.add(msg.data?.call_id);
     const changed = M.apply(state, msg);
     if (changed.includes('units')) newUnits++;
     if (changed.includes('recorders')) setTimeout(() => mark('recorders'), 3100); // unhighlight
@@ -127,8 +129,14 @@ export function mount(root, ctx) {
     onMessage,
   });
 
+  // Calls started or ended live while a REST snapshot is on its way: the snapshot may have
+  // been taken before them, so it must neither drop the ones started nor revive the ended.
+  let seen = null;
+
   async function load() {
     const gen = ++generation;
+    seen = { started: new Set(), ended: new Set() };
+    const during = seen;
     const f = filters;
     const get = (path) => ctx.api(path).catch((err) => {
       if (gen === generation) filterError.textContent = err.message;
@@ -149,8 +157,12 @@ export function mount(root, ctx) {
     if (gen !== generation) return;
     const at = Date.now();
     if (active) { // the tracker's list is the truth after a (re)connection: calls may have ended
-      state.active = new Map(active.data.filter((c) => F.passes(f, c)).map((c) => [c.id, M.activeCall(c, at)]));
+      const next = new Map(active.data.filter((c) => F.passes(f, c) && !during.ended.has(c.id))
+        .map((c) => [c.id, M.activeCall(c, at)]));
+      for (const id of during.started) if (state.active.has(id)) next.set(id, state.active.get(id));
+      state.active = next;
     }
+    seen = null;
     for (const r of recorders?.results || []) {
       if (!state.recorders.has(r.id)) state.recorders.set(r.id, { ...M.recorder(r), changedAt: 0 });
     }
