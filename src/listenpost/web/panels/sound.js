@@ -32,7 +32,7 @@ export function mount(root, ctx) {
       // div rows on a fixed grid in a windowed list, not a <table>: 200 events/s cost a
       // few rows per frame, and no row already shown is laid out again
       el('div', { class: 'feed', id: 'sound-feed', role: 'table', 'aria-label': 'Sound events' },
-        el('div', { class: 'feed-row head', role: 'row' }, ['Time', 'Label', 'Confidence',
+        el('div', { class: 'feed-row head', role: 'row' }, ['Time', 'Label', 'Conf.',
           'Mic', 'SPL'].map((h) => el('span', { role: 'columnheader' }, h))),
         list.node),
       detail));
