@@ -167,7 +167,8 @@ class Listenpost:
     def __init__(self, tmp: Path, **env: str) -> None:
         from support import Server  # tests/support.py
 
-        self.server = Server(tmp, **{**LISTENPOST_ENV, **env}).start()
+        pythonpath = _env()["PYTHONPATH"]  # BENCH_SRC decides which tree serves
+        self.server = Server(tmp, PYTHONPATH=pythonpath, **{**LISTENPOST_ENV, **env}).start()
         assert self.server.proc is not None
         self.pid = self.server.proc.pid
         self.token = self.server.token()

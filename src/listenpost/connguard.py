@@ -12,10 +12,12 @@ to uvicorn with `http=` and `ws=` (see `protocol_classes`).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import orjson
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
 
@@ -153,10 +155,17 @@ class GuardedWebSocketProtocol(WebSocketsSansIOProtocol):
 
     It is also the connection's `hub.wire.Wire`, offered to the app in the ASGI scope, so the
     hub writes already-framed bytes straight to the transport (no task or ASGI `send` per
-    frame); the handshake, auth, reads, pings and closes still go through ASGI as before."""
+    frame). The handshake, auth and refusals go through ASGI as before; then the app may
+    `detach`: its ASGI task returns (freeing the request's whole call chain, scope and
+    headers) while the connection lives on, and `on_end` runs when the socket ends."""
 
     guard: ClassVar[ConnectionGuard]
     shed_grace: ClassVar[float] = 5.0  # seconds a shed client gets to take its close frame
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_end: Callable[[], None] | None = None
+        self._reads = True
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
@@ -167,6 +176,46 @@ class GuardedWebSocketProtocol(WebSocketsSansIOProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.guard.release(self.transport, _address(self.client))
         super().connection_lost(exc)
+        self._ended()
+
+    def detach(self, on_end: Callable[[], None], reads: bool) -> None:
+        """Keep the connection open after the app's task returns; `on_end()` once it ends.
+        Without `reads`, client messages are discarded (nobody will `receive` them)."""
+        self._on_end, self._reads = on_end, reads
+        self.request = self.response = None  # type: ignore[assignment]
+        if self.disconnected:
+            self._ended()
+
+    def _ended(self) -> None:
+        on_end, self._on_end = self._on_end, None
+        if on_end is not None:
+            on_end()
+
+    def send_receive_event_to_app(self) -> None:
+        if self._reads:
+            super().send_receive_event_to_app()
+        else:
+            self.frames = []
+
+    async def run_asgi(self) -> None:
+        """uvicorn's, except that a detached connection stays open when the app returns."""
+        try:
+            result = await self.app(self.scope, self.receive, self.send)
+        except ClientDisconnected:
+            pass
+        except BaseException:
+            self.logger.exception("Exception in ASGI application\n")
+            self.send_500_response()
+        else:
+            if not self.handshake_complete:
+                self.logger.error("ASGI callable returned without completing handshake.")
+                self.send_500_response()
+            elif result is not None:
+                self.logger.error("ASGI callable should return None, but returned '%s'.", result)
+        if self._on_end is not None and not self.close_sent:
+            self.scope = None  # type: ignore[assignment]
+        elif self.close_timer is None:
+            self.transport.close()
 
     def write_frame(self, frame: bytes) -> bool:
         if self.close_sent or self.transport.is_closing():

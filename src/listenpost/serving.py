@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import logging
 import math
 import socket
@@ -149,6 +150,10 @@ async def _run(
         with contextlib.suppress(Exception):
             await node.stop()
         raise
+    # Everything loaded so far lives as long as the process: keep it out of the collector's
+    # full passes, which otherwise rescan it while events are being fanned out.
+    gc.collect()
+    gc.freeze()
     server = _Server(config, (lambda: companion(app)) if companion else None)
     try:
         await server.serve(sockets=[sock])

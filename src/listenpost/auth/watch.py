@@ -13,6 +13,7 @@ import contextlib
 import logging
 import time
 import weakref
+from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketState
 
@@ -33,11 +34,12 @@ class SocketWatch:
     def __init__(self, registry: KeyRegistry, interval: float = 1.0) -> None:
         self._registry = registry
         self._interval = interval
-        self._sockets: weakref.WeakKeyDictionary[WebSocket, Claims] = weakref.WeakKeyDictionary()
+        self._sockets: weakref.WeakKeyDictionary[Any, Claims] = weakref.WeakKeyDictionary()
         self._closing: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
 
-    def add(self, ws: WebSocket, claims: Claims) -> None:
+    def add(self, ws: Any, claims: Claims) -> None:
+        """`ws`: a starlette WebSocket, or a detached connection (with `close_with`)."""
         self._sockets[ws] = claims
 
     async def start(self) -> None:
@@ -85,6 +87,10 @@ class SocketWatch:
 
 
 async def _close(ws: WebSocket, reason: str) -> None:
+    close_with = getattr(ws, "close_with", None)
+    if close_with is not None:  # a connection its handler detached (hub.ws.detach)
+        close_with(POLICY_VIOLATION, reason)
+        return
     if ws.application_state is not WebSocketState.CONNECTED:
         return
     with contextlib.suppress(Exception):

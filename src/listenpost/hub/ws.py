@@ -13,7 +13,8 @@ from ..metrics import CONNECTIONS_REFUSED
 from .client import TOO_SLOW, Client, FullPolicy
 from .wire import AsgiWire, wire_of
 
-__all__ = ["TOO_SLOW", "admitted", "serve_stream"]
+__all__ = ["TOO_SLOW", "admitted", "detach", "serve_stream"]
+HANDED_OVER = "listenpost.handed_over"  # scope key: the key slot is released at the socket's end
 
 
 @contextlib.asynccontextmanager
@@ -33,8 +34,32 @@ async def admitted(ws: WebSocket, public: bool = False) -> AsyncIterator[bool]:
     try:
         yield await accept_or_refuse(ws, public)
     finally:
+        if key is not None and not ws.scope.get(HANDED_OVER):
+            node.hub.key_slots.release(key)
+
+
+def detach(ws: WebSocket, client: Client, reads: bool = False) -> bool:
+    """Hand the connection to its protocol (see connguard) so this handler can return and
+    free everything the request held; the client leaves the hub and its key slot comes back
+    when the socket ends, and the auth watch follows the connection instead of `ws`.
+    False when the server's protocol cannot (another server): the handler keeps serving."""
+    hand_over = getattr(client.wire, "detach", None)
+    if hand_over is None:
+        return False
+    node = ws.app.state.node
+    claims = claims_of(ws)
+    key = None if claims is None else claims.key_id
+    ws.scope[HANDED_OVER] = True
+
+    def on_end() -> None:
+        node.hub.remove(client)
         if key is not None:
             node.hub.key_slots.release(key)
+
+    if claims is not None:
+        node.sockets.add(client.wire, claims)
+    hand_over(on_end, reads)
+    return True
 
 
 async def serve_stream(ws: WebSocket, stream: str, policy: FullPolicy) -> None:
@@ -51,6 +76,8 @@ async def _serve(ws: WebSocket, stream: str, policy: FullPolicy) -> None:
     wire = wire_of(ws)
     client = Client(stream, node.settings.client_queue, policy, wire=wire, keepalive=True)
     node.hub.add(client)
+    if detach(ws, client):
+        return
     try:
         await drain(ws)
     finally:

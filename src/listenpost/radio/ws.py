@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -12,11 +14,12 @@ from starlette.websockets import WebSocketDisconnect
 
 from ..hub.client import Client, FullPolicy
 from ..hub.wire import AsgiWire, wire_of
-from ..hub.ws import admitted
+from ..hub.ws import admitted, detach
 from .processor import STREAM
 from .session import Session
 
 router = APIRouter()
+_READERS: set[asyncio.Task[None]] = set()  # detached connections' readers, held strongly
 
 #: Replies a client has not yet taken, in bytes, before its next request waits for room.
 MAX_PENDING_REPLY_BYTES = 1024 * 1024
@@ -38,31 +41,46 @@ async def _serve(ws: WebSocket) -> None:
     key = session.filter_key()
     client = Client(STREAM, node.settings.client_queue, FullPolicy.DROP, key, wire, False, reason)
     node.hub.add(client)
+    if detach(ws, client, reads=True):  # one light task reads; the request's chain is freed
+        receive = client.wire.receive  # type: ignore[attr-defined]  # the protocol's own
+        reader = asyncio.create_task(_read(receive, session, client, node))
+        _READERS.add(reader)
+        reader.add_done_callback(_READERS.discard)
+        return
     try:
-        await _read(ws, session, client, node)
+        await _read(ws.receive, session, client, node)
     finally:
         node.hub.remove(client)
         if isinstance(wire, AsgiWire):
             wire.stop()
 
 
-async def _read(ws: WebSocket, session: Session, client: Client, node: Any) -> None:
+async def _read(
+    receive: Callable[[], Awaitable[Any]], session: Session, client: Client, node: Any
+) -> None:
     """Apply each client message; its reply waits for room in the client's reply budget, and
     a client that leaves its replies unread for `ws_send_timeout` seconds is shed."""
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         while True:
-            message = await ws.receive()
+            message = await receive()
             if message["type"] == "websocket.disconnect":
                 return
-            frame = message.get("text")
-            if frame is None:
-                frame = message.get("bytes") or b""
-            before = session.filter_key()
-            for reply in session.handle_text(frame, time.time()):
-                encoded = orjson.dumps(reply)
-                timeout = node.settings.ws_send_timeout
-                if not await client.reply(encoded, MAX_PENDING_REPLY_BYTES, timeout):
-                    node.hub.shed(client)  # closes it (1013)
-                    return
-            if session.filter_key() != before:
-                node.hub.rekey(client, session.filter_key())
+            text = message.get("text")
+            if not await _apply(
+                message.get("bytes") or b"" if text is None else text, session, client, node
+            ):
+                return
+
+
+async def _apply(frame: str | bytes, session: Session, client: Client, node: Any) -> bool:
+    """One request; False when the client was shed. (Its own frame, so that nothing of the
+    request or its replies stays referenced while the connection waits for the next.)"""
+    before = session.filter_key()
+    for reply in session.handle_text(frame, time.time()):
+        timeout = node.settings.ws_send_timeout
+        if not await client.reply(orjson.dumps(reply), MAX_PENDING_REPLY_BYTES, timeout):
+            node.hub.shed(client)  # closes it (1013)
+            return False
+    if session.filter_key() != before:
+        node.hub.rekey(client, session.filter_key())
+    return True
