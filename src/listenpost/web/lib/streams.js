@@ -55,6 +55,16 @@ class Managed {
     this.chip.dataset.state = state;
   }
 
+  /** Reconnect now with the current token (renewed): the server closes a socket whose token
+   * expires (1008), so each stream moves to the fresh token before that, quietly. */
+  refresh() {
+    if (this.state !== 'live') return;
+    const old = this.ws;
+    this.ws = null;
+    old?.close(1000, 'token renewed');
+    this.connect();
+  }
+
   send(obj) {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(obj));
   }
@@ -98,7 +108,14 @@ export function stream(path, { onMessage, onOpen, name, params } = {}) {
 /** After a token renewal or a sign-out: reconnect or stop every stream. */
 auth.onChange((tok) => {
   for (const m of sockets.values()) {
-    if (!tok) { m.ws?.close(1000); m.ws = null; m.show('offline', 'signed out'); }
+    if (!tok) {
+      const old = m.ws;
+      m.ws = null;
+      old?.close(1000);
+      m.show('offline', 'signed out');
+    } else {
+      m.refresh();
+    }
   }
 });
 
