@@ -57,6 +57,11 @@ def test_hold_and_avoid_change_what_the_queue_plays(
     expect(page.locator("#queue-history li:has(.outcome.played)")).to_have_count(3, timeout=15000)
     assert played(page) == [51003, 51003, 51001]  # 51002 stays avoided
 
+    # A call already heard can be avoided from the played list.
+    page.locator('#queue-history li[data-talkgroup="51003"] button.avoid').first.click()
+    expect(page.locator('#queue-avoids li[data-talkgroup="51003"]')).to_have_count(1)
+    page.locator('#queue-avoids li[data-talkgroup="51003"] button.clear-avoid').click()
+
     page.click("#queue-replay")
     expect(page.locator("#queue-history li:has(.outcome.played)")).to_have_count(4, timeout=15000)
     assert played(page)[-1] == 51001

@@ -78,7 +78,7 @@ export function mount(root, ctx) {
       el('button', { type: 'button', class: 'clear-avoid', onclick: () => engine.clearAvoid(a) }, 'Clear'))));
     list.replaceChildren(...engine.queue.slice(0, SHOWN).map((c) => callRow(c, callButtons(c))));
     history.replaceChildren(...engine.history.slice(0, 20).map(({ call, outcome }) =>
-      callRow(call, el('span', { class: `outcome ${outcome}` }, outcome))));
+      callRow(call, [el('span', { class: `outcome ${outcome}` }, outcome), ' ', callButtons(call)])));
     history.firstChild?.classList.add('last');
   }
   const schedule = () => {

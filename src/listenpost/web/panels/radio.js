@@ -169,6 +169,7 @@ export function mount(root, ctx) {
     for (const r of rates?.results || []) M.addRate(state, r.system, Date.parse(r.time) / 1000, r.decode_rate);
     const calls = recent.map(M.recentCall).sort((a, b) => a.startMs - b.startMs);
     for (const c of calls) if (!state.recent.some((r) => r.id === c.id)) M.upsertRecent(state, c);
+    state.recent.sort((a, b) => (b.startMs ?? Infinity) - (a.startMs ?? Infinity)); // live ones too
     if (!state.units.length) { // live events since the connection opened win over a backfill
       const log = units.sort((a, b) => a.id - b.id).slice(-M.CAPS.units);
       for (const u of log) M.addUnitEvent(state, M.unitEvent(u, at));
