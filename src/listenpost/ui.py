@@ -22,6 +22,10 @@ WEB = Path(str(resources.files("listenpost") / "web"))
 SWAGGER = "/ui/vendor/swagger-ui-5.35.0"
 # Immutable versioned vendor files may be cached; the app's own files are revalidated.
 _NO_STORE = {"Cache-Control": "no-cache"}
+# Module scripts need a JavaScript type; the platform's mimetypes table may lack it (Windows).
+_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",
+          ".html": "text/html", ".json": "application/json", ".png": "image/png",
+          ".svg": "image/svg+xml"}
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,7 +53,8 @@ async def ui_config(request: Request) -> dict[str, Any]:
 @router.get("/ui/{path:path}")
 async def asset(path: str) -> FileResponse:
     headers = {} if path.startswith("vendor/") else _NO_STORE
-    return FileResponse(_file(path), headers=headers)
+    target = _file(path)
+    return FileResponse(target, headers=headers, media_type=_TYPES.get(target.suffix))
 
 
 @router.get("/docs")

@@ -33,7 +33,8 @@ export function mount(root, ctx) {
       // few rows per frame, and no row already shown is laid out again
       el('div', { class: 'feed', id: 'sound-feed', role: 'table', 'aria-label': 'Sound events' },
         el('div', { class: 'feed-row head', role: 'row' }, ['Time', 'Label', 'Conf.',
-          'Mic', 'SPL'].map((h) => el('span', { role: 'columnheader' }, h))),
+          'Mic', 'SPL'].map((h) => el('span', { role: 'columnheader',
+            title: h === 'Conf.' ? 'Confidence' : null }, h))),
         list.node),
       detail));
   showLang();
