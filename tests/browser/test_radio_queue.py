@@ -88,13 +88,15 @@ def test_skip_moves_on_and_start_listening_is_needed(
     login(page, hash="#/queue")
     expect(page.locator("#queue-start")).to_be_visible()
     expect(page.locator("#queue-now")).to_contain_text("Not listening")
-    page.click("#queue-start")
+    page.focus("#queue-start")  # by keyboard: Enter on the button also unlocks playback
+    page.keyboard.press("Enter")
     log.confirmed("queue", channels=["calls"])
     start = int(time.time())
     long = data.wav_bytes(20.0)
     server.send(data.audio(52001, start, long), data.audio(52002, start, WAV))
     expect(page.locator('#queue-now li[data-talkgroup="52001"]')).to_have_count(1)
-    page.click("#queue-skip")
+    page.focus("#queue-skip")
+    page.keyboard.press("Enter")
     outcome = '#queue-history li[data-talkgroup="{}"] .outcome'
     expect(page.locator(outcome.format(52001))).to_have_text("skipped")
     expect(page.locator(outcome.format(52002))).to_have_text("played", timeout=15000)

@@ -44,11 +44,14 @@ export function mount(root, ctx) {
     el('h3', null, 'Played'), history));
 
   const avoidFor = (call) => engine.avoid(call, Number(minutes.value));
-  const callButtons = (call) => [
-    el('button', { type: 'button', class: 'hold-tg', onclick: () => engine.hold(call, 'talkgroup') }, 'Hold talkgroup'),
-    el('button', { type: 'button', class: 'hold-sys', onclick: () => engine.hold(call, 'system') }, 'Hold system'),
-    el('button', { type: 'button', class: 'avoid', onclick: () => avoidFor(call) }, 'Avoid'),
-  ];
+  const callButtons = (call) => {
+    const tg = tgLabel(call.alpha, call.talkgroup);
+    return [
+      el('button', { type: 'button', class: 'hold-tg', 'aria-label': `Hold talkgroup ${tg}`, onclick: () => engine.hold(call, 'talkgroup') }, 'Hold talkgroup'),
+      el('button', { type: 'button', class: 'hold-sys', 'aria-label': `Hold system ${call.system}`, onclick: () => engine.hold(call, 'system') }, 'Hold system'),
+      el('button', { type: 'button', class: 'avoid', 'aria-label': `Avoid talkgroup ${tg}`, onclick: () => avoidFor(call) }, 'Avoid'),
+    ];
+  };
   const callRow = (call, extra) => el('li', { dataset: { callId: call.id, talkgroup: call.talkgroup, system: call.system } },
     el('span', { class: 'tg' }, tgLabel(call.alpha, call.talkgroup)), ' ',
     el('span', { class: 'muted' }, call.system, ' · ', seconds(call.duration)), ' ', extra);
@@ -75,7 +78,7 @@ export function mount(root, ctx) {
       el('button', { type: 'button', id: 'queue-release', onclick: () => engine.hold(null) }, 'Release hold')) : '');
     avoidList.replaceChildren(...activeAvoids(prefs, t).map((a) => el('li', { dataset: { talkgroup: a.talkgroup, system: a.system } },
       `${tgLabel(a.alpha, a.talkgroup)} on ${a.system} (${minutesLeft(a.until, t)}) `,
-      el('button', { type: 'button', class: 'clear-avoid', onclick: () => engine.clearAvoid(a) }, 'Clear'))));
+      el('button', { type: 'button', class: 'clear-avoid', 'aria-label': `Stop avoiding ${tgLabel(a.alpha, a.talkgroup)}`, onclick: () => engine.clearAvoid(a) }, 'Clear'))));
     list.replaceChildren(...engine.queue.slice(0, SHOWN).map((c) => callRow(c, callButtons(c))));
     history.replaceChildren(...engine.history.slice(0, 20).map(({ call, outcome }) =>
       callRow(call, [el('span', { class: `outcome ${outcome}` }, outcome), ' ', callButtons(call)])));
