@@ -174,3 +174,26 @@ def test_a_burst_of_unit_events_keeps_the_log_capped_newest_first(
     expect(rows.first).to_have_attribute("data-unit", "80259", timeout=15000)
     expect(rows).to_have_count(200)
     expect(rows.last).to_have_attribute("data-unit", "80060")
+
+
+def test_every_recorded_plugin_message_renders_without_an_error(
+    page: Any, login: Any, server: data.RadioBrowserServer
+) -> None:
+    """The real-capture corpus (every plugin generation: all-strings values, blanks, older key
+    names) and the plugin's documented examples with extra/, as the page receives them live."""
+    from corpus import corpus_messages
+    from mqtt_support import fixture_messages, publish
+
+    log = data.WsLog(page)
+    login(page, hash="#/radio")
+    log.confirmed("radio", channels=["calls", "units", "rates", "recorders"])
+    server.send(*((topic, payload) for _, topic, payload in corpus_messages()))
+    publish(fixture_messages(server.prefix))  # the examples and extra/ (a real WAV)
+    server.send(data.unit_join(7999, 46001))  # after everything else (MQTT keeps the order)
+    expect(page.locator('#unit-log tr[data-unit="7999"]')).to_have_count(1)
+    events = {f["event"] for f in log.received["radio"]}
+    assert events >= {"call_start", "call_end", "audio_available", "unit_event", "rate_update",
+                      "recorder_update"}
+    expect(page.locator('#recent-calls tr[data-system="chemung-ny"] button.play')).to_have_count(1)
+    expect(page.locator("#recorders tr")).not_to_have_count(0)
+    # The page fixture then checks that nothing was logged as a console error.
