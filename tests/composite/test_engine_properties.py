@@ -346,3 +346,68 @@ def test_late_and_discarded_are_exclusive_of_changes() -> None:
             engine.expire(t - 20)
             reference.expire(t - 20)
     assert late > 0
+
+
+# --- the rule index against a plain scan -------------------------------------------------
+
+MANY_LABELS = tuple(f"l{i}" for i in range(12))
+MANY_MICS = tuple(f"m{i}" for i in range(12))
+
+
+@st.composite
+def index_ops(draw: st.DrawFn) -> list[tuple]:
+    """Adds (with random label/mic filters, None or empty meaning any), removals and
+    lookups, over up to 60 rule ids so buckets share and lose members."""
+    filters = st.none() | st.frozensets(st.sampled_from(MANY_LABELS), max_size=4)
+    mic_filters = st.none() | st.frozensets(st.sampled_from(MANY_MICS), max_size=4)
+    ops: list[tuple] = []
+    for _ in range(draw(st.integers(0, 150))):
+        kind = draw(st.sampled_from(["add", "add", "remove", "match", "match", "match"]))
+        rid = f"r{draw(st.integers(0, 59))}"
+        if kind == "add":
+            ops.append(("add", rid, draw(filters), draw(mic_filters)))
+        elif kind == "remove":
+            ops.append(("remove", rid))
+        else:
+            label = draw(st.sampled_from((*MANY_LABELS, "unknown")))
+            ops.append(("match", label, draw(st.sampled_from((*MANY_MICS, "unknown")))))
+    return ops
+
+
+@SETTINGS
+@given(ops=index_ops())
+def test_rule_index_finds_exactly_what_a_scan_finds(ops: list[tuple]) -> None:
+    """Per-event cost follows the rules that match (the index), never the rules that exist,
+    and the index answers exactly what checking every rule's filters would."""
+    from listenpost.composite.index import RuleIndex
+
+    index: RuleIndex[str] = RuleIndex()
+    rules: dict[str, tuple[frozenset[str] | None, frozenset[str] | None]] = {}
+    for op in ops:
+        if op[0] == "add":
+            _, rid, labels, mics = op
+            index.add(rid, labels, mics, rid)
+            rules[rid] = (labels, mics)
+        elif op[0] == "remove":
+            index.remove(op[1])
+            rules.pop(op[1], None)
+        else:
+            _, label, mic = op
+            scan = {
+                rid
+                for rid, (labels, mics) in rules.items()
+                if (not labels or label in labels) and (not mics or mic in mics)
+            }
+            assert index.match(label, mic) == scan
+    assert len(index) == len(rules)
+
+
+@SETTINGS
+@given(ops=streams(edits=True), extra=st.integers(0, 40))
+def test_engine_with_many_unrelated_rules_matches_reference(ops: list[tuple], extra: int) -> None:
+    """Rules that name labels no event carries change nothing: the indexed engine with them
+    gives the plain-scan reference's results."""
+    rules = [RuleSpec("r0", 3, 2, ("mic_id",))] + [
+        RuleSpec(f"x{i}", 2, 1, ("label_id",), frozenset({f"never{i}"})) for i in range(extra)
+    ]
+    assert apply(Engine(rules), ops) == apply(Reference(rules), ops)
