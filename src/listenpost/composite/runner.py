@@ -190,11 +190,11 @@ class CompositeRunner:
                     }
                     if await store.insert_composite(conn, row, change.event_ids):
                         created.append(change.composite_id)
-                else:
-                    await store.add_members(
-                        conn, change.composite_id, change.rule_id, [change.event_id]
-                    )
-                    await store.touch(conn, change.composite_id, now)
+            # joins in bulk: a busy group joins one event per event, which cost two
+            # statements each; they follow their composite's opening (inserted above)
+            joins = [c for c in changes if isinstance(c, CompositeJoined)]
+            await store.add_joins(conn, [(j.composite_id, j.rule_id, j.event_id) for j in joins])
+            await store.touch_many(conn, {j.composite_id for j in joins}, now)
             payloads = [await _load(conn, cid) for cid in created]
         for payload in payloads:
             COMPOSITES_CREATED.inc()

@@ -9,9 +9,8 @@ the call has none.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
-
-from sqlalchemy import RowMapping
 
 from ..metrics import RADIO_ERRORS
 from ..store import radio as q
@@ -30,7 +29,7 @@ async def on_audio(ctx: Ctx, a: AudioRecord) -> Emitted:
     touch_talkgroup(ctx, sysid, a.talkgroup, tg_fields(a), seen)
     for s in a.src_list:
         touch_unit(ctx, sysid, s.src, s.tag, seen_at(ctx, s.time) if s.time else seen)
-    row = await q.find_call(ctx.conn, a.sys_name, None, a.talkgroup, us(a.start_time))
+    row = await ctx.calls.find(ctx.conn, a.sys_name, None, a.talkgroup, us(a.start_time))
     call_id = await _upsert_call(ctx, a, sysid, row)
     await _store_lists(ctx, a, call_id, row is not None)
     if a.decode_error:
@@ -52,7 +51,7 @@ def _first_unit(a: AudioRecord) -> int | None:
     return next((s.src for s in a.src_list if s.src), None)
 
 
-async def _upsert_call(ctx: Ctx, a: AudioRecord, sysid: str, row: RowMapping | None) -> int:
+async def _upsert_call(ctx: Ctx, a: AudioRecord, sysid: str, row: Mapping[str, Any] | None) -> int:
     values: dict[str, Any] = {
         "stop_time": us(a.stop_time),
         "duration": a.length,
@@ -62,9 +61,8 @@ async def _upsert_call(ctx: Ctx, a: AudioRecord, sysid: str, row: RowMapping | N
         "audio_type": a.audio_type,
     }
     if row is None:
-        return await q.insert(
+        return await ctx.calls.insert(
             ctx.conn,
-            rt.calls,
             {
                 "system": a.sys_name,
                 "sysid": sysid,
@@ -81,7 +79,7 @@ async def _upsert_call(ctx: Ctx, a: AudioRecord, sysid: str, row: RowMapping | N
     call_id = int(row["id"])
     if not row["unit"]:
         values["unit"] = _first_unit(a)
-    await q.update_call(ctx.conn, call_id, {k: v for k, v in values.items() if v is not None})
+    await ctx.calls.update(ctx.conn, call_id, {k: v for k, v in values.items() if v is not None})
     return call_id
 
 
@@ -93,7 +91,7 @@ async def _store_audio(ctx: Ctx, a: AudioRecord, call_id: int) -> bool:
     path = await files.write(files.path_for(a, call_id), data)
     ctx.state.written.append(path)
     values = {"audio_path": files.relative(path), "audio_size": len(data)}
-    await q.update_call(ctx.conn, call_id, values)
+    await ctx.calls.update(ctx.conn, call_id, values)
     return True
 
 

@@ -7,12 +7,10 @@ across restarts, so a re-sent call_end updates the row without a second event).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import RowMapping
-
 from ..store import radio as q
-from ..store import radio_tables as rt
 from . import events as ev
 from .records import ActiveCalls as Snapshot
 from .records import CallRecord
@@ -21,17 +19,17 @@ from .tracker import Live
 from .upserts import ensure_system, seen_at, tg_fields, touch_talkgroup, touch_unit, us
 
 
-async def open_call(ctx: Ctx, call: CallRecord) -> tuple[int, str, RowMapping | None]:
+async def open_call(ctx: Ctx, call: CallRecord) -> tuple[int, str, Mapping[str, Any] | None]:
     """Find or create the call row; returns (id, sysid, the row found or None if new)."""
     seen = seen_at(ctx, call.timestamp)
     sysid = await ensure_system(ctx, call.sys_name, call.instance_id, call.sys_num, seen)
     touch_talkgroup(ctx, sysid, call.talkgroup, tg_fields(call), seen)
     touch_unit(ctx, sysid, call.unit, call.unit_alpha_tag, seen)
     start = us(call.start_time)
-    row = await q.find_call(ctx.conn, call.sys_name, call.tr_call_id, call.talkgroup, start)
+    row = await ctx.calls.find(ctx.conn, call.sys_name, call.tr_call_id, call.talkgroup, start)
     if row is not None:
         return int(row["id"]), sysid, row
-    call_id = await q.insert(ctx.conn, rt.calls, _call_row(call, sysid, start))
+    call_id = await ctx.calls.insert(ctx.conn, _call_row(call, sysid, start))
     return call_id, sysid, None
 
 
@@ -64,7 +62,7 @@ async def on_call(ctx: Ctx, call: CallRecord) -> Emitted:
         ctx.state.active.start(call, call_id)
         return [("call_start", ev.call_start(call, call_id=call_id, sysid=sysid))]
     ctx.state.active.end(call)
-    await q.update_call(
+    await ctx.calls.update(
         ctx.conn,
         call_id,
         {
@@ -87,6 +85,7 @@ async def on_call(ctx: Ctx, call: CallRecord) -> Emitted:
 
 async def on_snapshot(ctx: Ctx, snap: Snapshot) -> Emitted:
     new, ended = ctx.state.active.snapshot(snap.calls)
+    await ctx.calls.read(ctx.conn, new)
     out: Emitted = []
     for call in new:
         out += await on_call(ctx, call)
@@ -105,7 +104,7 @@ async def synth_end(ctx: Ctx, live: Live) -> Emitted:
     now = ctx.received / 1_000_000
     duration = max(0.0, now - start) if start else float(call.length or 0.0)
     values = {"stop_time": ctx.received, "duration": duration, "ended": True}
-    await q.update_call(ctx.conn, live.call_id, values)
+    await ctx.calls.update(ctx.conn, live.call_id, values)
     sysid = row["sysid"]
     data = ev.call_end_synthesised(
         call_id=live.call_id,

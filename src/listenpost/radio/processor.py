@@ -163,6 +163,8 @@ class RadioProcessor:
                 async with self.db.begin() as conn:
                     ctx = Ctx(conn, self.state, now_us())
                     out: Emitted = []
+                    calls = [r for _topic, r in items if isinstance(r, CallRecord)]
+                    await ctx.calls.read(conn, calls)
                     for _topic, record in items:
                         out += await HANDLERS[type(record)](ctx, record)
                     await ctx.deferred.flush(conn)

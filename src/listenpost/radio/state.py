@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .audio_files import AudioFiles
 from .deferred import Deferred
+from .known_calls import KnownCalls
 from .tracker import ActiveCalls
 from .undo import UndoDict
 
@@ -75,6 +76,7 @@ class Ctx:
     state: IngestState
     received: int
     deferred: Deferred = field(default_factory=Deferred)  # bulk writes made at the end
+    calls: KnownCalls = field(default_factory=KnownCalls)  # call rows read in bulk
 
     @property
     def systems(self) -> dict[str, tuple[str, int, int]]:

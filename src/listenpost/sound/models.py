@@ -26,11 +26,14 @@ class Strict(BaseModel):
         return value
 
 
+_NO_TEXT = (float, int, bool, type(None))
+
+
 def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
+    if isinstance(value, list | tuple):  # noises: a plain loop over floats, no recursion
+        return any(not isinstance(v, _NO_TEXT) and _has_nul(v) for v in value)
     if isinstance(value, dict):
         return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
     return False

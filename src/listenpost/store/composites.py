@@ -72,13 +72,20 @@ async def insert_composite(
 async def add_members(
     conn: AsyncConnection, composite_id: str, rule_id: str, event_ids: Iterable[str]
 ) -> None:
-    rows = [{"composite_id": composite_id, "event_id": e, "rule_id": rule_id} for e in event_ids]
+    await add_joins(conn, [(composite_id, rule_id, e) for e in event_ids])
+
+
+async def add_joins(conn: AsyncConnection, joins: Sequence[tuple[str, str, str]]) -> None:
+    """Members joining open composites: (composite_id, rule_id, event_id), one insert."""
+    rows = [{"composite_id": c, "rule_id": r, "event_id": e} for c, r, e in joins]
     if rows:
         await conn.execute(M.insert(), rows)
 
 
-async def touch(conn: AsyncConnection, composite_id: str, now: int) -> None:
-    await conn.execute(C.update().where(C.c.id == composite_id).values(updated_at=now))
+async def touch_many(conn: AsyncConnection, composite_ids: Iterable[str], now: int) -> None:
+    ids = sorted(composite_ids)
+    if ids:
+        await conn.execute(C.update().where(C.c.id.in_(ids)).values(updated_at=now))
 
 
 async def recent_composites(conn: AsyncConnection, since_started: int) -> list[RowMapping]:

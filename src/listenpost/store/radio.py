@@ -140,6 +140,24 @@ async def find_call(
     return None
 
 
+async def calls_matching(
+    tr_call_ids: set[str], start_times: set[int], conn: AsyncConnection
+) -> list[RowMapping]:
+    """Every call row with one of these trunk-recorder ids or start times (a superset of
+    what `find_call` could return for them), in id order."""
+    c = rt.calls.c
+    found: dict[int, RowMapping] = {}
+    keys: list[tuple[Any, list[Any]]] = [
+        (c.tr_call_id, sorted(tr_call_ids)),
+        (c.start_time, sorted(start_times)),
+    ]
+    for column, values in keys:
+        for i in range(0, len(values), 2000):
+            q = select(rt.calls).where(column.in_(values[i : i + 2000]))
+            found.update((r["id"], r) for r in (await conn.execute(q)).mappings())
+    return [found[k] for k in sorted(found)]
+
+
 async def insert(conn: AsyncConnection, table: Table, values: dict[str, Any]) -> int:
     result = await conn.execute(table.insert().values(**values))
     return int(result.inserted_primary_key[0])  # type: ignore[index]
