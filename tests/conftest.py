@@ -34,3 +34,9 @@ def fresh_server(tmp_path: Path) -> Iterator[Server]:
     srv = Server(tmp_path / "srv")
     yield srv
     srv.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main
+    thread while its session-scoped browser lives, and pytest-asyncio cannot start one then."""
+    items.sort(key=lambda item: "browser" in item.path.parts)

@@ -12,7 +12,6 @@ screenshot under test-artifacts/). No browser is downloaded: Chromium comes from
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from support import API_KEY, Server  # noqa: E402
+from browser_harness import BrowserServer, PageLog  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -34,14 +33,6 @@ def _need(what: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)
-
-
-class BrowserServer(Server):
-    api_key = API_KEY
-
-    @property
-    def url(self) -> str:
-        return self.base
 
 
 @pytest.fixture(scope="session")
@@ -64,26 +55,6 @@ def browser() -> Iterator[Any]:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
         yield chromium
         chromium.close()
-
-
-class PageLog:
-    """What a page asked for and complained about. Chromium logs every HTTP error answer as a
-    console error ("Failed to load resource: … status of 422 …"); a test that provokes one on
-    purpose names its status in `expected_statuses`."""
-
-    def __init__(self) -> None:
-        self.urls: list[str] = []
-        self.errors: list[str] = []
-        self.expected_statuses: set[int] = set()
-
-    def console(self, message: Any) -> None:
-        if message.type != "error":
-            return
-        found = re.search(r"status of (\d{3})", message.text)
-        if found and "Failed to load resource" in message.text:
-            if int(found.group(1)) in self.expected_statuses:
-                return
-        self.errors.append(message.text)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import BrowserServer, PageLog
+from browser_harness import BrowserServer, PageLog
 from dashboard_data import make_mic, post_event
 from playwright.sync_api import expect
 
