@@ -39,13 +39,14 @@ NOT_SCENARIOS = {"common", "__main__", "__init__"}
 
 
 def scenarios() -> list[str]:
-    found = {p.stem for p in HERE.glob("*.py") if p.stem not in NOT_SCENARIOS}
-    names = [n for n in ORDER if n in found]
-    for name in sorted(found - set(ORDER)):
-        text = (HERE / f"{name}.py").read_text()
-        if not name.startswith("_") and "\nNAME = " in text and "\ndef run(quick" in text:
-            names.append(name)
-    return names
+    """Modules with `NAME = ...` and `def run(quick...)`; ORDER first, then the others."""
+    found = set()
+    for path in HERE.glob("*.py"):
+        text = path.read_text()
+        if path.stem not in NOT_SCENARIOS and not path.stem.startswith("_"):
+            if "\nNAME = " in text and "\ndef run(quick" in text:
+                found.add(path.stem)
+    return [n for n in ORDER if n in found] + sorted(found - set(ORDER))
 
 
 def run_one(name: str, quick: bool) -> dict[str, Any]:
