@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 from support import Server, create_pg_database
 
@@ -56,6 +58,12 @@ class Cluster:
         node.proc.kill()
         node.proc.wait()
 
+    def revive(self) -> None:
+        """Start again every node that was killed (same port, data dir and database)."""
+        for node in self.nodes:
+            if node not in self.alive:
+                node.start()
+
     def holder(self, key: str, value: str, timeout: float = 30.0) -> Server:
         """The live node whose /health says `key: value` (waits for a fail-over)."""
         deadline = time.time() + timeout
@@ -97,3 +105,14 @@ def bus_url(name: str) -> str:
     except OSError as exc:
         service_missing(f"{name} bus", str(exc))
     return url
+
+
+def query(url: str, sql: str) -> list[Any]:
+    async def run() -> list[Any]:
+        conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+        try:
+            return list(await conn.fetch(sql))
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())

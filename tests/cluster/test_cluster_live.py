@@ -11,10 +11,9 @@ from contextlib import ExitStack
 from typing import Any
 
 import pytest
-from cluster_support import Cluster, bus_url, health, wait_for
+from cluster_support import Cluster, bus_url, health, query, wait_for
 from helpers import make_mic, post_event
 from mqtt_support import fixture_messages, publish, spawn_broker
-from test_cluster_mqtt import query
 from websockets.sync.client import ClientConnection, connect
 
 RULE_IN_FORCE = 1.0
