@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     bus_max_age: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 3600.0
     # names the Redis keys / NATS streams, so deployments sharing a server do not collide
     bus_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = "listenpost"
+    # resume after reconnect: frames per stream a client may catch up on, and their age
+    resume_history: Annotated[int, Field(ge=1)] = 10_000
+    resume_max_age: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 3600.0  # 0: no limit
     api_keys: CommaList = ()
     token_ttl: float = 3600.0
     jwt_secret: str = ""  # empty: generated once and kept in the database

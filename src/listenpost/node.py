@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import socket
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -28,8 +29,9 @@ from .hub.hub import Hub
 from .radio.processor import STREAM as RADIO_STREAM
 from .radio.processor import RadioProcessor
 from .radio.state import Limits
+from .resume import protocol as resume
 from .sound.ingest import LIVE_STREAM, Ingest
-from .store import keys
+from .store import keys, meta
 from .store.db import make_engine, unusable
 from .store.migrations import migrate
 
@@ -57,6 +59,9 @@ class Node:
     delivery: Dispatcher = field(init=False)
     keys: KeyRegistry = field(init=False)
     sockets: SocketWatch = field(init=False)
+    #: history reset marker shared by every node of a database (resume; set at start)
+    epoch: str = ""
+    resume: resume.Options = field(init=False)
 
     def __post_init__(self) -> None:
         self.keys = KeyRegistry(self.engine)
@@ -66,6 +71,7 @@ class Node:
         self.ingest.after_store.insert(0, self.alerts.on_sound)  # only enqueues: first
         self.composites.after_create.append(self.alerts.on_composites)
         self.sockets = SocketWatch(self.keys)
+        self.resume = resume.Options(self.settings.resume_history, self.settings.resume_max_age)
 
     @classmethod
     def build(cls, settings: Settings) -> Node:
@@ -115,6 +121,9 @@ class Node:
         revision = await migrate(self.engine)
         log.info("database schema at revision %s", revision)
         self.secret = self.settings.jwt_secret or await keys.server_secret(self.engine)
+        self.epoch = await meta.remember(self.engine, "resume_epoch", secrets.token_hex(8))
+        if self.radio is not None:
+            self.radio.history.epoch, self.radio.history.options = self.epoch.encode(), self.resume
         removed = await keys.sync_env_keys(self.engine, self.settings.api_keys)
         if removed:
             log.info("removed %d API key(s) no longer in LISTENPOST_API_KEYS", len(removed))
@@ -152,6 +161,10 @@ class Node:
         router = self.routes.get(message.stream)
         route = router(message) if router is not None else None
         self.hub.publish(message.stream, message.payload, route)
+        wrapped = resume.WRAPPED.get(message.stream)  # Deeply clients that asked for offsets
+        if wrapped and message.key and self.hub.count(wrapped):
+            payload = resume.wrap(message.key, self.epoch.encode(), message.payload)
+            self.hub.publish(wrapped, payload)
 
 
 def bus_options(settings: Settings) -> BusOptions:

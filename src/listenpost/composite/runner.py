@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ..bus.base import Bus
 from ..cluster.seq import SeqCursor
 from ..metrics import COMPOSITE_GROUPS, COMPOSITE_LATE, COMPOSITES_CREATED
+from ..resume.protocol import offset_key
 from ..store import composites as store
 from ..timeutil import now_us
 from .engine import BaseEvent, CompositeJoined, CompositeOpened, Engine, RuleSpec
@@ -195,10 +196,11 @@ class CompositeRunner:
             joins = [c for c in changes if isinstance(c, CompositeJoined)]
             await store.add_joins(conn, [(j.composite_id, j.rule_id, j.event_id) for j in joins])
             await store.touch_many(conn, {j.composite_id for j in joins}, now)
-            payloads = [await _load(conn, cid) for cid in created]
-        for payload in payloads:
+            loaded = [await _load(conn, cid) for cid in created]
+        payloads = [payload for _seq, payload in loaded]
+        for seq, payload in loaded:  # the key is the composite's stream offset (resume)
             COMPOSITES_CREATED.inc()
-            await self.bus.publish(STREAM, orjson.dumps(payload))
+            await self.bus.publish(STREAM, orjson.dumps(payload), offset_key(seq))
         for hook in self.after_create if payloads else ():
             try:
                 await hook(payloads)
@@ -206,10 +208,10 @@ class CompositeRunner:
                 log.exception("post-composite hook %r failed", hook)
 
 
-async def _load(conn: Any, composite_id: str) -> dict[str, Any]:
+async def _load(conn: Any, composite_id: str) -> tuple[int, dict[str, Any]]:
     row = await store.get_composite(conn, composite_id)
     assert row is not None
-    return composite_view(row, await store.members(conn, [composite_id]))
+    return int(row["seq"]), composite_view(row, await store.members(conn, [composite_id]))
 
 
 def _rule_snapshot(row: Mapping[Any, Any] | None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..auth.deps import accept_or_refuse, claims_of
 from ..errors import error_response
 from ..metrics import CONNECTIONS_REFUSED
+from ..resume import replay as resume
 from .client import TOO_SLOW, Client, FullPolicy
 from .wire import AsgiWire, wire_of
 
@@ -63,23 +64,34 @@ def detach(ws: WebSocket, client: Client, reads: bool = False) -> bool:
 
 
 async def serve_stream(ws: WebSocket, stream: str, policy: FullPolicy) -> None:
+    bad, request = await resume.refused(ws, wrapped_flag=True)
+    if bad:
+        return
     async with admitted(ws) as accepted:
         if accepted:
-            await _serve(ws, stream, policy)
+            await _serve(ws, stream, policy, request)
 
 
-async def _serve(ws: WebSocket, stream: str, policy: FullPolicy) -> None:
+async def _serve(
+    ws: WebSocket, stream: str, policy: FullPolicy, request: resume.p.ResumeRequest | None
+) -> None:
     """Say `hello`, then let the hub write frames (and keep-alives) straight to the socket
     while this task only waits for the client's end (or its shedding, which closes it)."""
     node = ws.app.state.node
     await ws.send_text("hello")
     wire = wire_of(ws)
-    client = Client(stream, node.settings.client_queue, policy, wire=wire, keepalive=True)
-    node.hub.add(client)
-    if detach(ws, client):
+    name = resume.stream_of(stream, request)
+    client = Client(name, node.settings.client_queue, policy, wire=wire, keepalive=True)
+    try:
+        joined = await resume.attach(node, client, stream, request)  # a resume replays first
+    except BaseException:
+        node.hub.remove(client)
+        raise
+    if joined and detach(ws, client):
         return
     try:
-        await drain(ws)
+        if joined:
+            await drain(ws)
     finally:
         node.hub.remove(client)
         if isinstance(wire, AsgiWire):

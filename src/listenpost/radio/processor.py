@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..bus.base import Bus
 from ..metrics import RADIO_ERRORS, RADIO_MESSAGES, RADIO_REFUSED
+from ..resume.history import FrameHistory
 from ..store.db import database_answers
 from . import events as ev
 from .audio import on_audio
@@ -80,6 +81,7 @@ class RadioProcessor:
         self.db = engine
         self.bus = bus
         self.limits = limits or Limits()
+        self.history = FrameHistory(engine)  # gives each frame its offset (resume)
         self.state = IngestState(Path(data_dir).resolve())
         # called with each batch's records and the events it emitted, after they are stored;
         # must not block (the alert rules only enqueue)
@@ -101,10 +103,14 @@ class RadioProcessor:
             return
         emitted = await self._store(items)
         try:
-            for event, data in emitted:
-                envelope = ev.envelope(event, data, time.time())
-                route = encode_route(route_of(event, data))
-                await self.bus.publish(STREAM, orjson.dumps(envelope), route)
+            now = time.time()
+            frames = [
+                (orjson.dumps(ev.envelope(event, data, now)), encode_route(route_of(event, data)))
+                for event, data in emitted
+            ]
+            published = await self.history.record(frames, now)
+            for frame, (_, route) in zip(published, frames, strict=True):
+                await self.bus.publish(STREAM, frame, route)
         except Exception:  # stored is stored: a bus failure costs live events, not ingest
             RADIO_ERRORS.labels("publish_failed").inc()
             log.exception("could not publish %d radio event(s)", len(emitted))

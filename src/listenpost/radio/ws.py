@@ -15,6 +15,7 @@ from starlette.websockets import WebSocketDisconnect
 from ..hub.client import Client, FullPolicy
 from ..hub.wire import AsgiWire, wire_of
 from ..hub.ws import admitted, detach
+from ..resume import replay as resume
 from .processor import STREAM
 from .session import Session
 
@@ -27,12 +28,15 @@ MAX_PENDING_REPLY_BYTES = 1024 * 1024
 
 @router.websocket("/api/ws")
 async def radio_ws(ws: WebSocket) -> None:
+    bad, request = await resume.refused(ws, wrapped_flag=False)
+    if bad:
+        return
     async with admitted(ws, public=ws.app.state.node.settings.radio_ws_public) as accepted:
         if accepted:
-            await _serve(ws)
+            await _serve(ws, request)
 
 
-async def _serve(ws: WebSocket) -> None:
+async def _serve(ws: WebSocket, request: resume.p.ResumeRequest | None = None) -> None:
     """The hub writes matching frames straight to the socket; this task reads requests."""
     node = ws.app.state.node
     session = Session(node.settings.ws_max_subscriptions)
@@ -41,6 +45,7 @@ async def _serve(ws: WebSocket) -> None:
     key = session.filter_key()
     client = Client(STREAM, node.settings.client_queue, FullPolicy.DROP, key, wire, False, reason)
     node.hub.add(client)
+    resume.start_radio(node, client, request, session.filter_key)  # replays when subscribed
     if detach(ws, client, reads=True):  # one light task reads; the request's chain is freed
         receive = client.wire.receive  # type: ignore[attr-defined]  # the protocol's own
         reader = asyncio.create_task(_read(receive, session, client, node))
@@ -83,4 +88,5 @@ async def _apply(frame: str | bytes, session: Session, client: Client, node: Any
             return False
     if session.filter_key() != before:
         node.hub.rekey(client, session.filter_key())
+        resume.subscribed(client)
     return True

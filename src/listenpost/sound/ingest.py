@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ..bus.base import Bus
 from ..errors import Invalid
 from ..metrics import EVENTS_INGESTED, EVENTS_SUPPRESSED
+from ..resume.protocol import offset_key
 from ..store import sound as store
 from ..store.groupcommit import GroupCommit
 from ..timeutil import now_us, parse_iso, to_iso
@@ -162,7 +163,8 @@ class Ingest:
         EVENTS_INGESTED.inc(len(accepted))
         EVENTS_SUPPRESSED.inc(len(rows) - len(accepted))
         for row in accepted:
-            await self.bus.publish(LIVE_STREAM, orjson.dumps(live_view(row)))
+            payload = orjson.dumps(live_view(row))
+            await self.bus.publish(LIVE_STREAM, payload, offset_key(row["seq"]))
         for hook in self.after_store:
             try:
                 await hook(accepted)

@@ -221,3 +221,17 @@ ALL = (
     recorders,
     trunk_messages,
 )
+
+# The `/api/ws` resume history: each published frame (without its `seq`/`epoch` keys, added
+# when sent) and its route, so any node can replay what a client missed, filtered. `seq` is
+# the frame's offset; AUTOINCREMENT so SQLite never hands out an offset twice after a trim.
+frames = Table(
+    "radio_frames",
+    metadata,
+    Column("seq", AutoId, primary_key=True, autoincrement=True),
+    Column("at", BigInteger, nullable=False),  # microseconds, when it was published
+    Column("route", Text, nullable=False),
+    Column("frame", Text, nullable=False),
+    sqlite_autoincrement=True,
+)
+Index("ix_radio_frames_at", frames.c.at)

@@ -1,0 +1,1 @@
+"""Resume after reconnect: offsets, epochs, replay from bounded history, and the seam."""
