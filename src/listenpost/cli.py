@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--bus-prefix", dest="bus_prefix", help="Redis key / NATS stream prefix (listenpost)"
     )
+    serve.add_argument(
+        "--resume-history", dest="resume_history", type=int, help="frames per stream (10000)"
+    )
+    serve.add_argument(
+        "--resume-max-age", dest="resume_max_age", type=float, help="seconds of resume history"
+    )
     serve.add_argument("--token-ttl", dest="token_ttl", type=float, help="access token seconds")
     serve.add_argument("--keepalive", type=float, help="WebSocket keep-alive seconds (20)")
     serve.add_argument(
