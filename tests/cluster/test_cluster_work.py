@@ -3,6 +3,8 @@ are read back through REST, which any node answers from the shared store)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -101,3 +103,35 @@ def test_rule_edited_and_deleted_on_one_node_is_in_force_on_the_leader(
         # the leader evaluated its own events before answering: nothing opened
         listed = lc.get("/api/v1/composite-events", params={"composite_rule_id": rule["id"]})
         assert listed.json()["total_cnt"] == 1
+
+
+def apikey(cluster: Cluster, *args: str) -> str:
+    """`listenpost apikey ...` against the cluster's database (as an operator would)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "listenpost", "apikey", *args, "--db-url", cluster.url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+def test_a_key_made_once_works_on_every_node_and_its_revocation_reaches_all(
+    cluster: Cluster,
+) -> None:
+    a, b, c = cluster.nodes
+    name = f"cluster-{uuid.uuid4().hex[:6]}"
+    key = apikey(cluster, "create", "--name", name, "--scope", "read")
+    token = a.token(key)  # issued by A for a key no node was configured with
+    for node in (b, c):
+        r = httpx.get(node.base + "/api/v1/mics", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+    apikey(cluster, "revoke", name)
+    for node in (b, c):  # each node's key snapshot is at most ~1 s old
+        wait_for(
+            lambda n=node: httpx.get(
+                n.base + "/api/v1/mics", headers={"Authorization": f"Bearer {token}"}
+            ).status_code
+            == 401
+        )
