@@ -156,7 +156,7 @@ class Announced(MemoryBus):
         super().__init__()
         self.frames: list[bytes] = []
 
-    async def publish(self, stream: str, payload: bytes) -> None:
+    async def publish(self, stream: str, payload: bytes, key: bytes | None = None) -> None:
         self.frames.append(payload)
 
 
