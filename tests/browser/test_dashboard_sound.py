@@ -28,6 +28,14 @@ def test_login_keeps_the_token_out_of_the_url_and_logs_out(
     page.click("#logout")
     expect(page.locator("#api_key")).to_be_visible()
     assert page.evaluate("sessionStorage.getItem('listenpost.token')") is None
+    # A call still running when the user signed out (a panel paging a list) sends nothing more:
+    # its next request would be a sure 401 in the console.
+    sent = len(page.log.urls)
+    outcome = page.evaluate(
+        "import('/ui/lib/api.js').then(m => m.api('/api/v1/mics')).then(() => 'sent', e => e.message)"
+    )
+    assert "signed out" in outcome
+    assert not [u for u in page.log.urls[sent:] if "/api/v1/mics" in u]
     log = server.log.read_text()
     assert token not in log and "access_token=[REDACTED]" in log
 

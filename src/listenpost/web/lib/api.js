@@ -3,7 +3,9 @@ import * as auth from './auth.js';
 
 /** Parsed JSON of a call; throws an Error with .status and .detail (the server's `detail`). */
 export async function api(path, { method = 'GET', body } = {}, retried = false) {
-  const headers = { Authorization: 'Bearer ' + (auth.token() || '') };
+  const tok = auth.token();
+  if (!tok) throw signedOut(method, path); // after sign-out nothing is sent (a sure 401)
+  const headers = { Authorization: 'Bearer ' + tok };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(path, {
     method, headers, body: body === undefined ? undefined : JSON.stringify(body),
@@ -24,6 +26,13 @@ export async function api(path, { method = 'GET', body } = {}, retried = false) 
     throw err;
   }
   return data;
+}
+
+/** The error a call made while signed out rejects with, without reaching the network. */
+function signedOut(method, path) {
+  const err = new Error(`${method} ${path}: signed out`);
+  err.status = 401;
+  return err;
 }
 
 const WS_PATH = /^\/api\/(v\d+\/)?ws(\/|$)/;
