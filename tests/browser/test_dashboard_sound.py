@@ -32,7 +32,8 @@ def test_login_keeps_the_token_out_of_the_url_and_logs_out(
     # its next request would be a sure 401 in the console.
     sent = len(page.log.urls)
     outcome = page.evaluate(
-        "import('/ui/lib/api.js').then(m => m.api('/api/v1/mics')).then(() => 'sent', e => e.message)"
+        "import('/ui/lib/api.js').then(m => m.api('/api/v1/mics'))"
+        ".then(() => 'sent', e => e.message)"
     )
     assert "signed out" in outcome
     assert not [u for u in page.log.urls[sent:] if "/api/v1/mics" in u]
@@ -54,6 +55,36 @@ def test_posted_events_appear_with_mic_name_label_and_sparkline(
     expect(row.locator("svg.spark polyline")).to_have_count(1)
     page.click("#sound-lang")
     expect(row.locator(".label")).not_to_contain_text("scream female")
+
+
+def test_an_event_that_arrives_live_while_the_list_loads_stays_in_the_feed(
+    page: Any, login: Any, api: Any
+) -> None:
+    """The list answer can predate a live event (slow server): loading it must not hide it."""
+    mic = make_mic(api, "Loading Bay")
+    older = post_event(api, mic, "glass_break", 0.6)
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:  # answer later, with the list as it was *now*
+        held.append((route, route.fetch()))
+
+    page.route("**/api/v1/events?*", hold)
+    login(page, hash=f"#/sound?mic={mic}")
+    expect(page.locator("#streams .chip[data-stream=sound][data-state=live]")).to_be_visible()
+    page.wait_for_function("document.querySelector('#sound-mic') !== null")
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the feed never asked for its list"
+    live = post_event(api, mic, "scream_female", 0.9)
+    rows = page.locator("#sound-rows .feed-row")
+    expect(rows.and_(page.locator(f"[data-id='{live['id']}']"))).to_have_count(1)
+    route, answer = held.pop(0)
+    route.fulfill(response=answer)
+    expect(rows.and_(page.locator(f"[data-id='{older['id']}']"))).to_have_count(1)
+    expect(rows.and_(page.locator(f"[data-id='{live['id']}']"))).to_have_count(1)
+    page.unroute("**/api/v1/events?*")
 
 
 def test_row_opens_detail_deep_link_and_mark_read(page: Any, login: Any, api: Any) -> None:

@@ -13,6 +13,8 @@ export function mount(root, ctx) {
   let pending = [];
   let detailId = null;
   let loadSeq = 0;
+  let arrived = []; // live events seen while a reload is in flight: the list it returns may
+  // predate them, and clearing the table must not drop them
   let opened = false; // a later open is a reconnection: reload what was missed
 
   const labelSel = el('select', { id: 'sound-label', name: 'label', onchange: refilter },
@@ -73,6 +75,7 @@ export function mount(root, ctx) {
 
   async function reload() {
     const seq = ++loadSeq;
+    arrived = [];
     const q = new URLSearchParams({ size: '100' });
     if (filter.label) q.set('label_id', filter.label);
     if (filter.mic) q.set('mic_id', filter.mic);
@@ -80,7 +83,8 @@ export function mount(root, ctx) {
       const body = await ctx.api('/api/v1/events?' + q);
       if (seq !== loadSeq) return;
       list.clear();
-      pending = [...(body.results || []).reverse(), ...pending];
+      pending = [...(body.results || []).reverse(), ...arrived, ...pending]; // ids dedupe
+      arrived = [];
       ctx.frame(flush);
     } catch (err) {
       count.textContent = `could not load events: ${err.message}`;
@@ -162,6 +166,8 @@ export function mount(root, ctx) {
     onMessage(ev) {
       if (!matches(ev)) return;
       pending.push(ev);
+      arrived.push(ev);
+      if (arrived.length > CAP) arrived.splice(0, arrived.length - CAP);
       if (pending.length > CAP * 2) pending.splice(0, pending.length - CAP);
       ctx.frame(flush);
     },
