@@ -1,6 +1,8 @@
 """Routing cost of `/api/ws` frames in the hub, in process (no sockets): the subscription index
 against the plain §1.7 predicate asked of every distinct subscription, and against the
-unfiltered case (every client subscribed to everything), per delivered frame.
+unfiltered case (every client subscribed to everything), per delivered frame. The hub remembers
+what each route reaches; "memo off" forgets it before every frame (the index or the scan then
+works for every frame, as a stream with ever-new routes would).
 
 1000 clients, each subscribed to `calls` on one of 100 talkgroups; frames cycle through the
 talkgroups (10 matching clients each). Run: `python bench/radio_routing.py [--clients 1000]`.
@@ -46,11 +48,18 @@ class _Scan:
 
 
 def _run(
-    hub: Hub, clients: list[Client], frames: list[Message], route: Callable[[Message], Any]
+    hub: Hub,
+    clients: list[Client],
+    frames: list[Message],
+    route: Callable[[Message], Any],
+    memo: bool,
 ) -> tuple[float, int]:
     delivered = 0
+    routes = hub._streams[STREAM].routes
     start = time.perf_counter()
     for n, message in enumerate(frames, 1):
+        if not memo:
+            routes.clear()
         delivered += hub.publish(STREAM, message.payload, route(message))
         if n % 200 == 0:
             for client in clients:
@@ -85,14 +94,15 @@ def main() -> None:
     ]
     everything = [FilterKey(channels=frozenset({"*"}))] * args.clients
     cases = {
-        "indexed, one talkgroup each": (RadioIndex(), filtered, radio_route),
-        "scan (decode + predicate per subscription)": (_Scan(), filtered, lambda m: m.payload),
-        "unfiltered (every client everything)": (RadioIndex(), everything, radio_route),
+        "indexed, one talkgroup each": (RadioIndex, filtered, radio_route, True),
+        "indexed, memo off": (RadioIndex, filtered, radio_route, False),
+        "scan (decode + predicate), memo off": (_Scan, filtered, lambda m: m.payload, False),
+        "unfiltered (every client everything)": (RadioIndex, everything, radio_route, True),
     }
     print(f"{args.clients} clients, {args.talkgroups} talkgroups, {args.frames} frames")
-    for name, (index, keys, route) in cases.items():
-        hub, clients = _hub(index, keys)
-        seconds, delivered = _run(hub, clients, frames, route)
+    for name, (index, keys, route, memo) in cases.items():
+        hub, clients = _hub(index(), keys)
+        seconds, delivered = _run(hub, clients, frames, route, memo)
         print(
             f"{name:45s} {seconds / args.frames * 1e6:8.1f} µs/frame "
             f"{seconds / max(delivered, 1) * 1e9:8.0f} ns/delivery "

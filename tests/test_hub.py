@@ -55,3 +55,19 @@ def test_key_slots() -> None:
     slots.release("k")
     assert slots.acquire("k", 2)
     assert all(slots.acquire("free", 0) for _ in range(5))  # 0: no limit
+
+
+def test_frames_broadcast_and_delivered_are_counted_in_metrics() -> None:
+    from listenpost.metrics import REGISTRY
+
+    stream = "test.counted"
+    hub = Hub()
+    clients = [Client(stream, 10, FullPolicy.DROP) for _ in range(3)]
+    for client in clients:
+        hub.add(client)
+    hub.publish(stream, b"one")
+    hub.remove(clients[0])
+    hub.publish(stream, "two")
+    labels = {"stream": stream}
+    assert REGISTRY.get_sample_value("listenpost_messages_broadcast_total", labels) == 2.0
+    assert REGISTRY.get_sample_value("listenpost_messages_delivered_total", labels) == 5.0

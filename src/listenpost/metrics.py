@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, Metric
 
 REGISTRY = CollectorRegistry()
 
@@ -14,18 +17,42 @@ EVENTS_SUPPRESSED = Counter(
     "Sound events below their mic threshold",
     registry=REGISTRY,
 )
-BROADCAST = Counter(
-    "listenpost_messages_broadcast_total",
-    "Messages handed to the hub, by stream",
-    ["stream"],
-    registry=REGISTRY,
-)
-DELIVERED = Counter(
-    "listenpost_messages_delivered_total",
-    "Frames queued to clients, by stream",
-    ["stream"],
-    registry=REGISTRY,
-)
+
+
+class StreamCounts:
+    """The hub's per-frame counters (messages broadcast, frames delivered, by stream) as
+    plain integers: a `Counter`'s lock costs more than routing a frame to its clients. Each
+    stream's cell is a list `[broadcast, delivered]` the hub adds to; exposed as counters."""
+
+    def __init__(self) -> None:
+        self._cells: dict[str, list[int]] = {}
+
+    def cell(self, stream: str) -> list[int]:
+        found = self._cells.get(stream)
+        if found is None:
+            found = self._cells[stream] = [0, 0]
+        return found
+
+    def collect(self) -> Iterator[Metric]:
+        broadcast = CounterMetricFamily(
+            "listenpost_messages_broadcast",
+            "Messages handed to the hub, by stream",
+            labels=["stream"],
+        )
+        delivered = CounterMetricFamily(
+            "listenpost_messages_delivered",
+            "Frames queued to clients, by stream",
+            labels=["stream"],
+        )
+        for stream, (sent, taken) in list(self._cells.items()):
+            broadcast.add_metric([stream], sent)
+            delivered.add_metric([stream], taken)
+        yield broadcast
+        yield delivered
+
+
+HUB_COUNTS = StreamCounts()
+REGISTRY.register(HUB_COUNTS)
 DROPPED = Counter(
     "listenpost_messages_dropped_total",
     "Frames not delivered because a client's queue was full, by stream",

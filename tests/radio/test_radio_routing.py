@@ -118,6 +118,70 @@ def test_hub_offers_each_client_exactly_its_frames(
     assert hub.count(stream) == 0
 
 
+frame_step = st.tuples(st.just("frame"), st.sampled_from(EVENTS), data)
+change_step = st.one_of(
+    st.tuples(st.just("join"), keys),
+    st.tuples(st.just("rekey"), st.integers(min_value=0, max_value=15), keys),
+    st.tuples(st.just("leave"), st.integers(min_value=0, max_value=15)),
+)
+# few distinct frames, so the hub's memo of what a route reaches is hit again and again
+# across subscription changes
+repeated = st.lists(frame_step, min_size=1, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.lists(keys, max_size=8),
+    frames=repeated,
+    script=st.lists(st.one_of(change_step, st.integers(min_value=0, max_value=3)), max_size=25),
+)
+def test_clients_coming_going_and_resubscribing_get_exactly_their_frames(
+    start: list[FilterKey], frames: list[tuple[str, str, Any]], script: list[Any]
+) -> None:
+    """The hub remembers which clients each route reaches; joins, departures and changed
+    subscriptions between frames must never leave a client with a frame it did not ask for,
+    or without one it did (checked against the §1.7 predicate on the received frame)."""
+    stream = "test.radio-churn"
+    hub = Hub()
+    hub.index(stream, RadioIndex())
+    clients: list[Client] = []
+    expected: dict[int, list[str]] = {}
+    connected: set[int] = set()
+
+    def join(key: FilterKey) -> None:
+        client = Client(stream, 10**6, FullPolicy.DROP, key)
+        hub.add(client)
+        clients.append(client)
+        expected[id(client)] = []
+        connected.add(id(client))
+
+    for key in start:
+        join(key)
+    for step in script:
+        if isinstance(step, int):  # publish one of the few frames, through the bus key
+            _, event, payload = frames[step % len(frames)]
+            body = orjson.dumps(envelope(event, payload, 0.0))
+            message = Message(stream, body, encode_route(route_of(event, payload)), "1", 0.0)
+            hub.publish(stream, body, radio_route(message))
+            received = as_received(event, payload)
+            for client in clients:
+                wanted = client.key.wants(*received)  # type: ignore[union-attr]
+                if id(client) in connected and wanted:
+                    expected[id(client)].append(body.decode())
+        elif step[0] == "join":
+            join(step[1])
+        elif clients:
+            client = clients[step[1] % len(clients)]
+            if step[0] == "rekey":
+                hub.rekey(client, step[2])
+            else:
+                hub.remove(client)
+                connected.discard(id(client))
+    for client in clients:
+        assert client.wire.texts() == expected[id(client)]  # type: ignore[attr-defined]
+    assert hub.count(stream) == len(connected)
+
+
 def test_a_message_without_a_key_is_routed_from_its_frame() -> None:
     body = orjson.dumps(envelope("call_start", {"system": "a", "talkgroup": 7}, 0.0))
     assert radio_route(Message("s", body, None, "1", 0.0)) == ("calls", "a", 7, None)

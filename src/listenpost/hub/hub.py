@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Hashable, Iterable
-from typing import Any, Protocol
+from typing import Protocol
 
-from ..metrics import BROADCAST, DELIVERED, DROPPED, SLOW_DISCONNECTS, WS_CLIENTS
+from ..metrics import DROPPED, HUB_COUNTS, SLOW_DISCONNECTS, WS_CLIENTS
 from .client import Client, Offer
-from .wire import text_frame
+from .wire import HEADS, text_frame
 
 KEEPALIVE = text_frame(b"")  # the sound streams' keep-alive: an empty text frame
 
@@ -52,11 +52,41 @@ class KeySlots:
             self._open.pop(key, None)
 
 
+class _Stream:
+    """One stream's clients, grouped by filter key, and what its frames cost to route."""
+
+    __slots__ = ("groups", "index", "routes", "clients", "counts")
+
+    def __init__(self, name: str) -> None:
+        self.groups: dict[Hashable, set[Client]] = {}
+        self.index: KeyIndex | None = None
+        #: route -> the member sets of the keys it reaches (valid until a key joins or leaves
+        #: the index; a client joining or leaving an existing key's set changes nothing here)
+        self.routes: dict[Hashable, tuple[set[Client], ...]] = {}
+        self.clients = 0
+        self.counts = HUB_COUNTS.cell(name)  # [broadcast, delivered], shared by every hub
+
+    def reached(self, route: Hashable) -> tuple[set[Client], ...]:
+        """The member sets a frame with this route goes to (looked up once per route)."""
+        found = self.routes.get(route)
+        if found is None:
+            assert self.index is not None
+            groups = self.groups
+            found = tuple(groups[key] for key in self.index.matching(route) if key in groups)
+            if len(self.routes) >= MAX_ROUTES:
+                self.routes.clear()
+            self.routes[route] = found
+        return found
+
+
+#: Routes remembered per indexed stream; past this many the memo starts afresh.
+MAX_ROUTES = 4096
+
+
 class Hub:
     def __init__(self) -> None:
-        self._streams: dict[str, dict[Hashable, set[Client]]] = {}
+        self._streams: dict[str, _Stream] = {}
         self._indexes: dict[str, KeyIndex] = {}
-        self._counters: dict[str, tuple[Any, Any]] = {}  # stream -> (broadcast, delivered)
         self.key_slots = KeySlots()
         self._timer: asyncio.TimerHandle | None = None
 
@@ -81,8 +111,8 @@ class Hub:
     def tick(self) -> int:
         """One keep-alive round (every half period); returns how many keep-alives went out."""
         sent = 0
-        for groups in self._streams.values():
-            for members in groups.values():
+        for state in self._streams.values():
+            for members in state.groups.values():
                 for client in members:
                     if not client.keepalive:
                         continue
@@ -95,35 +125,55 @@ class Hub:
     def index(self, stream: str, index: KeyIndex) -> None:
         """Route `stream`'s frames through `index` (before any client of it connects)."""
         self._indexes[stream] = index
+        state = self._streams.get(stream)
+        if state is not None:
+            state.index = index
+            state.routes.clear()
+
+    def _stream(self, name: str) -> _Stream:
+        state = self._streams.get(name)
+        if state is None:
+            state = self._streams[name] = _Stream(name)
+            state.index = self._indexes.get(name)
+        return state
 
     def add(self, client: Client) -> None:
-        groups = self._streams.setdefault(client.stream, {})
-        members = groups.get(client.key)
+        state = self._stream(client.stream)
+        members = state.groups.get(client.key)
         if members is None:
-            members = groups[client.key] = set()
-            index = self._indexes.get(client.stream)
-            if index is not None:
-                index.add(client.key)
-        members.add(client)
-        WS_CLIENTS.labels(client.stream).inc()
+            members = state.groups[client.key] = set()
+            if state.index is not None:
+                state.index.add(client.key)
+                state.routes.clear()
+        if client not in members:
+            members.add(client)
+            state.clients += 1
+            WS_CLIENTS.labels(client.stream).inc()
 
     def remove(self, client: Client) -> None:
         """Forget a client (idempotent: shedding and the socket's end both call it)."""
-        groups = self._streams.get(client.stream, {})
-        members = groups.get(client.key)
+        state = self._streams.get(client.stream)
+        if state is None:
+            return
+        members = state.groups.get(client.key)
         if members and client in members:
             members.discard(client)
+            state.clients -= 1
             WS_CLIENTS.labels(client.stream).dec()
             if not members:
-                del groups[client.key]
-                index = self._indexes.get(client.stream)
-                if index is not None:
-                    index.discard(client.key)
+                del state.groups[client.key]
+                if state.index is not None:
+                    state.index.discard(client.key)
+                    state.routes.clear()
 
     def rekey(self, client: Client, key: Hashable) -> None:
-        """Move a client to another filter key (its subscription changed)."""
-        if client.overflowed:
-            client.key = key  # shed: it stays out of the index
+        """Move a client to another filter key (its subscription changed). A client no longer
+        in the hub (shed, or its socket ended while its last request was being answered)
+        only takes the key: it is not offered frames again."""
+        state = self._streams.get(client.stream)
+        members = None if state is None else state.groups.get(client.key)
+        if client.overflowed or members is None or client not in members:
+            client.key = key
             return
         self.remove(client)
         client.key = key
@@ -136,38 +186,53 @@ class Hub:
         self.remove(client)
 
     def count(self, stream: str) -> int:
-        return sum(len(m) for m in self._streams.get(stream, {}).values())
+        state = self._streams.get(stream)
+        return 0 if state is None else state.clients
 
     def publish(self, stream: str, payload: bytes | str, route: Hashable = None) -> int:
         """Offer `payload` to every client whose key the stream's index finds for `route` (every
-        client when the stream has no index or the frame no route); returns how many took it."""
-        counters = self._counters.get(stream)
-        if counters is None:  # a metric's labels() costs a lookup and a lock: once per stream
-            labelled = (BROADCAST.labels(stream), DELIVERED.labels(stream))
-            counters = self._counters[stream] = labelled
-        counters[0].inc()
-        groups = self._streams.get(stream)
-        if not groups:
+        client when the stream has no index or the frame no route); returns how many took it.
+        (The per-frame path: everything here is paid once per frame, whether it reaches one
+        client or thousands, so it stays short.)"""
+        state = self._streams.get(stream) or self._stream(stream)
+        counts = state.counts
+        counts[0] += 1
+        if route is not None and state.index is not None:
+            reached = state.routes.get(route)
+            if reached is None:
+                reached = state.reached(route)
+            if not reached:
+                return 0
+        elif state.clients:
+            reached = tuple(state.groups.values())
+        else:
             return 0
-        index = self._indexes.get(stream)
-        keys = list(groups) if index is None or route is None else index.matching(route)
-        frame = text_frame(payload.encode() if isinstance(payload, str) else payload)
-        delivered = dropped = 0
-        shed: list[Client] = []
-        for key in keys:
-            for client in groups.get(key, ()):
+        body = payload.encode() if isinstance(payload, str) else payload
+        n = len(body)
+        frame = HEADS[n] + body if n < 4096 else text_frame(body)
+        delivered = 0
+        trouble: list[tuple[Client, Offer]] | None = None
+        for members in reached:
+            for client in members:
                 result = client.offer(frame)
-                if result is Offer.QUEUED:
+                if result is QUEUED:
                     delivered += 1
-                elif result is not Offer.GONE:
-                    dropped += 1
-                    if result is Offer.SHED:
-                        shed.append(client)
-        for client in shed:
-            SLOW_DISCONNECTS.labels(stream).inc()
-            self.remove(client)
-        if delivered:
-            counters[1].inc(delivered)
-        if dropped:
-            DROPPED.labels(stream).inc(dropped)
+                elif result is not GONE:
+                    if trouble is None:
+                        trouble = []
+                    trouble.append((client, result))
+        counts[1] += delivered
+        if trouble is not None:
+            self._troubled(stream, trouble)
         return delivered
+
+    def _troubled(self, stream: str, trouble: list[tuple[Client, Offer]]) -> None:
+        """Frames that did not fit (counted), and the clients that were shed for it."""
+        DROPPED.labels(stream).inc(len(trouble))
+        for client, result in trouble:
+            if result is Offer.SHED:
+                SLOW_DISCONNECTS.labels(stream).inc()
+                self.remove(client)
+
+
+QUEUED, GONE = Offer.QUEUED, Offer.GONE

@@ -21,16 +21,20 @@ from starlette.websockets import WebSocket
 EXTENSION = "listenpost.wire"  # scope["extensions"] key under which the protocol offers itself
 
 
+#: Frame heads by payload length, for the lengths most frames have (no arithmetic per frame)
+HEADS = [bytes((0x81, n)) for n in range(126)] + [
+    b"\x81\x7e" + n.to_bytes(2, "big") for n in range(126, 4096)
+]
+
+
 def text_frame(payload: bytes) -> bytes:
     """One unmasked, final text frame (RFC 6455 §5.2) carrying `payload`."""
     n = len(payload)
-    if n < 126:
-        head = bytes((0x81, n))
-    elif n < 65536:
-        head = bytes((0x81, 126)) + n.to_bytes(2, "big")
-    else:
-        head = bytes((0x81, 127)) + n.to_bytes(8, "big")
-    return head + payload
+    if n < 4096:
+        return HEADS[n] + payload
+    if n < 65536:
+        return b"\x81\x7e" + n.to_bytes(2, "big") + payload
+    return b"\x81\x7f" + n.to_bytes(8, "big") + payload
 
 
 def payload_of(frame: bytes) -> bytes:

@@ -172,7 +172,10 @@ class RadioIndex:
                         del self._channels[name]
 
     def matching(self, route: Hashable) -> list[Hashable]:
-        """The distinct subscriptions that want a frame with this route (§1.7)."""
+        """The distinct subscriptions that want a frame with this route (§1.7); the route
+        may come as the bus carries it (`encode_route`), decoded here."""
+        if isinstance(route, bytes):
+            route = decode_route(route)
         assert isinstance(route, tuple)
         out: list[Hashable] = []
         names = (route[0],) if route[0] == ALL else (route[0], ALL)
@@ -183,10 +186,11 @@ class RadioIndex:
         return out
 
 
-def radio_route(message: Any) -> Route:
-    """A bus message's route: its key; a message published without one (none of ours) is
-    routed from its frame instead, so it still reaches exactly the right clients."""
+def radio_route(message: Any) -> Route | bytes:
+    """A bus message's route: its key, as it came (the hub remembers what each key reaches,
+    so a key is decoded only the first time); a message published without one (none of
+    ours) is routed from its frame instead, so it still reaches exactly the right clients."""
     if message.key is not None:
-        return decode_route(message.key)
+        return message.key  # type: ignore[no-any-return]
     envelope = orjson.loads(message.payload)
     return route_of(envelope.get("event", ""), envelope.get("data"))
