@@ -161,6 +161,7 @@ class GuardedWebSocketProtocol(WebSocketsSansIOProtocol):
 
     guard: ClassVar[ConnectionGuard]
     shed_grace: ClassVar[float] = 5.0  # seconds a shed client gets to take its close frame
+    takes_joined: ClassVar[bool] = True  # `write_frame` may be given several frames joined
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -160,11 +160,11 @@ class Node:
         routed by its key, never decoded (the hub sends the bytes as they came)."""
         router = self.routes.get(message.stream)
         route = router(message) if router is not None else None
-        self.hub.publish(message.stream, message.payload, route)
+        self.hub.submit(message.stream, message.payload, route)
         wrapped = resume.WRAPPED.get(message.stream)  # Deeply clients that asked for offsets
         if wrapped and message.key and self.hub.count(wrapped):
             payload = resume.wrap(message.key, self.epoch.encode(), message.payload)
-            self.hub.publish(wrapped, payload)
+            self.hub.submit(wrapped, payload)
 
 
 def bus_options(settings: Settings) -> BusOptions:

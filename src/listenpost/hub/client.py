@@ -93,6 +93,37 @@ class Client:
         self.idle_ticks = 0
         return Offer.QUEUED if self.wire.write_frame(frame) else Offer.GONE
 
+    def offer_joined(self, frames: list[bytes], joined: bytes) -> tuple[int, int, bool]:
+        """`offer` each of `frames` (whose concatenation is `joined`), in one write when the
+        wire takes joined frames; returns (frames written, frames dropped, shed now). The
+        peer's backlog is judged once for the run, as `offer` judges it for each frame."""
+        if self.overflowed:
+            return 0, 0, False
+        n = len(frames)
+        fit = n
+        if self.wire.backed_up():
+            fit = min(n, max(0, self.maxsize - self.backlog))
+            self.backlog += fit
+        else:
+            self.backlog = 0
+        written = 0
+        if fit:
+            self.idle_ticks = 0
+            if fit == n and getattr(self.wire, "takes_joined", False):
+                written = n if self.wire.write_frame(joined) else 0
+            else:
+                for frame in frames[:fit]:
+                    if not self.wire.write_frame(frame):
+                        break
+                    written += 1
+        if fit == n:
+            return written, 0, False
+        if self.policy is FullPolicy.DISCONNECT:
+            self.dropped += 1
+            return written, 1, self.mark_shed()
+        self.dropped += n - fit
+        return written, n - fit, False
+
     async def reply(self, frame: bytes | str, max_bytes: int, timeout: float) -> bool:
         """Write a reply once fewer than `max_bytes` are pending (one reply always fits);
         False when no room came within `timeout` seconds: the client is not reading."""

@@ -44,6 +44,9 @@ def payload_of(frame: bytes) -> bytes:
 
 
 class Wire(Protocol):
+    """A wire whose class sets `takes_joined = True` is also given several frames joined in
+    one `write_frame` call (the hub's flush); others get them one at a time."""
+
     def write_frame(self, frame: bytes) -> bool:
         """Write now; False when the connection is closing (nothing written)."""
 

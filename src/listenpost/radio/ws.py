@@ -80,6 +80,7 @@ async def _read(
 async def _apply(frame: str | bytes, session: Session, client: Client, node: Any) -> bool:
     """One request; False when the client was shed. (Its own frame, so that nothing of the
     request or its replies stays referenced while the connection waits for the next.)"""
+    node.hub.flush()  # frames submitted before this request go out before its replies
     before = session.filter_key()
     for reply in session.handle_text(frame, time.time()):
         timeout = node.settings.ws_send_timeout

@@ -20,6 +20,8 @@ from .protocol import offset_of
 
 
 class SeamWire:
+    takes_joined = False  # it reads each frame's offset (not the real wire's, via __getattr__)
+
     def __init__(self, client: Client, limit: int) -> None:
         self.real: Wire = client.wire
         self.held: list[tuple[int, bytes]] | None = []  # None once the replay is written
