@@ -189,6 +189,35 @@ async def test_a_node_back_from_a_break_reads_on_from_where_it_stopped(cluster: 
         assert BUS_ERRORS.labels("gap")._value.get() > gaps
 
 
+async def test_flush_returns_once_what_was_published_is_in_the_bus(cluster: Cluster) -> None:
+    """Writers of ordered streams publish, flush, then let the next node publish
+    (cluster/order.py): after `flush`, every node can read the messages, in order."""
+    first, second = await cluster.add(2)
+    turns = [(n, i) for n in range(3) for i in range(2)]
+    for n, i in turns:
+        peer = (first, second)[i]
+        for k in range(20):
+            await peer.bus.publish(STREAMS[0], b"%d/%d/%d" % (n, i, k))
+        assert await peer.bus.flush(DEADLINE)
+        kept = await second.bus.read(STREAMS[0], None, 10_000)
+        assert kept and kept[-1].payload == b"%d/%d/19" % (n, i)
+    await eventually(lambda: len(first.got) == 120, "120 messages")
+    assert [m.payload for m in first.got] == [
+        b"%d/%d/%d" % (n, i, k) for n, i in turns for k in range(20)
+    ]
+
+
+@pytest.mark.parametrize("kind", ["redis", "nats"])
+async def test_flush_without_a_bus_says_so_at_once(kind: str) -> None:
+    url = f"{kind}://127.0.0.1:{free_port()}" + ("/0" if kind == "redis" else "")
+    bus = from_url(url, BusOptions(prefix="lpt-nobody"))
+    bus.subscribe(STREAMS, lambda m: None)
+    await asyncio.wait_for(bus.start(), DEADLINE)
+    await bus.publish(STREAMS[0], b"held")
+    assert await asyncio.wait_for(bus.flush(DEADLINE * 10), DEADLINE) is False
+    await asyncio.wait_for(bus.stop(), DEADLINE)
+
+
 @pytest.mark.parametrize("kind", ["redis", "nats"])
 async def test_stop_never_hangs_without_a_bus(kind: str) -> None:
     url = f"{kind}://127.0.0.1:{free_port()}" + ("/0" if kind == "redis" else "")

@@ -75,6 +75,9 @@ class MemoryBus:
         for member in list(self._broker.members):
             await member._deliver(message)
 
+    async def flush(self, timeout: float) -> bool:
+        return True  # publish returns once every member has it
+
     async def _deliver(self, message: Message) -> None:
         if self._handler is None or message.stream not in self._streams:
             return

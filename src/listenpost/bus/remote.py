@@ -2,7 +2,8 @@
 availability, and an orderly stop.
 
 `publish` never waits for the network and never fails for an outage: it appends to a bounded
-outbox that one writer task sends in order, in batches. A batch whose acknowledgement is lost
+outbox that one writer task sends in order, in batches; `flush` waits (bounded) until what
+was published so far is in the bus. A batch whose acknowledgement is lost
 is sent again, and readers drop the repeats (`delivery.Seen`). Readers remember the position
 of the last message they delivered per stream and continue from it after any reconnect.
 """
@@ -36,6 +37,7 @@ class Outgoing:
     payload: bytes
     key: bytes | None
     msgid: str
+    number: int  # this process's publish counter
 
 
 class RemoteBus:
@@ -49,6 +51,8 @@ class RemoteBus:
         self._handler: Handler | None = None
         self._outbox: deque[Outgoing] = deque()
         self._counter = 0
+        self._written = 0  # the counter of the last message the bus acknowledged
+        self._progress = asyncio.Event()  # set after each write and availability change
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._available = False
@@ -71,10 +75,31 @@ class RemoteBus:
             self._outbox.popleft()
             BUS_ERRORS.labels("outbox_full").inc()
         self._outbox.append(
-            Outgoing(stream, payload, key, message_id(self.options.publisher, self._counter))
+            Outgoing(
+                stream,
+                payload,
+                key,
+                message_id(self.options.publisher, self._counter),
+                self._counter,
+            )
         )
         BUS_PENDING.set(len(self._outbox))
         self._wake.set()
+
+    async def flush(self, timeout: float) -> bool:
+        target = self._counter
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._written < target:
+            remaining = deadline - loop.time()
+            if not self._available or self._closing or remaining <= 0:
+                return False
+            self._progress.clear()  # no await since the check: no wake-up is lost
+            try:
+                await asyncio.wait_for(self._progress.wait(), remaining)
+            except TimeoutError:
+                return False
+        return True
 
     async def start(self) -> None:
         self._closing = False
@@ -147,6 +172,7 @@ class RemoteBus:
         elif not up and exc is not None and not self._closing:
             log.debug("bus %s still unavailable: %s", self._where(), _brief(exc))
         self._available = up
+        self._progress.set()
         BUS_AVAILABLE.set(1 if up else 0)
 
     def _where(self) -> str:
@@ -180,6 +206,8 @@ class RemoteBus:
                 failures += 1
                 continue
             failures = 0
+            self._written = max(self._written, batch[-1].number)
+            self._progress.set()
             for sent in batch:  # publish may have dropped the oldest meanwhile
                 if self._outbox and self._outbox[0] is sent:
                     self._outbox.popleft()
