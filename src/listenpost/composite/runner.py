@@ -18,9 +18,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..bus.base import Bus
+from ..cluster import order
 from ..cluster.seq import SeqCursor
 from ..metrics import COMPOSITE_GROUPS, COMPOSITE_LATE, COMPOSITES_CREATED
 from ..resume.protocol import offset_key
@@ -175,9 +176,25 @@ class CompositeRunner:
                     raise
 
     async def _persist(self, changes: list[CompositeOpened | CompositeJoined]) -> None:
+        """Store the engine's decisions; new composites take offsets, so they are stored and
+        published in a turn of the stream (cluster/order.py: in offset order on any node)."""
+        opens = any(isinstance(c, CompositeOpened) for c in changes)
+        turn = order.turn(self.db, self.bus, STREAM) if opens else self.db.connect()
+        async with turn as conn:
+            payloads = await self._store(conn, changes)
+        for hook in self.after_create if payloads else ():
+            try:
+                await hook(payloads)
+            except Exception:
+                log.exception("post-composite hook %r failed", hook)
+
+    async def _store(
+        self, conn: AsyncConnection, changes: list[CompositeOpened | CompositeJoined]
+    ) -> list[dict[str, Any]]:
+        """One transaction, then the new composites' bus messages; returns their views."""
         now = now_us()
         created = []
-        async with self.db.begin() as conn:
+        async with conn.begin():
             for change in changes:
                 if isinstance(change, CompositeOpened):
                     row = {
@@ -197,15 +214,10 @@ class CompositeRunner:
             await store.add_joins(conn, [(j.composite_id, j.rule_id, j.event_id) for j in joins])
             await store.touch_many(conn, {j.composite_id for j in joins}, now)
             loaded = [await _load(conn, cid) for cid in created]
-        payloads = [payload for _seq, payload in loaded]
         for seq, payload in loaded:  # the key is the composite's stream offset (resume)
             COMPOSITES_CREATED.inc()
             await self.bus.publish(STREAM, orjson.dumps(payload), offset_key(seq))
-        for hook in self.after_create if payloads else ():
-            try:
-                await hook(payloads)
-            except Exception:
-                log.exception("post-composite hook %r failed", hook)
+        return [payload for _seq, payload in loaded]
 
 
 async def _load(conn: Any, composite_id: str) -> tuple[int, dict[str, Any]]:

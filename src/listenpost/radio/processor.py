@@ -20,6 +20,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..bus.base import Bus
+from ..cluster import order
 from ..metrics import RADIO_ERRORS, RADIO_MESSAGES, RADIO_REFUSED
 from ..resume.history import FrameHistory
 from ..store.db import database_answers
@@ -108,9 +109,11 @@ class RadioProcessor:
                 (orjson.dumps(ev.envelope(event, data, now)), encode_route(route_of(event, data)))
                 for event, data in emitted
             ]
-            published = await self.history.record(frames, now)
-            for frame, (_, route) in zip(published, frames, strict=True):
-                await self.bus.publish(STREAM, frame, route)
+            if frames:
+                async with order.turn(self.db, self.bus, STREAM) as conn:  # offsets in order
+                    published = await self.history.record(conn, frames, now)
+                    for frame, (_, route) in zip(published, frames, strict=True):
+                        await self.bus.publish(STREAM, frame, route)
         except Exception:  # stored is stored: a bus failure costs live events, not ingest
             RADIO_ERRORS.labels("publish_failed").inc()
             log.exception("could not publish %d radio event(s)", len(emitted))

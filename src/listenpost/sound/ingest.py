@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..bus.base import Bus
+from ..cluster import order
 from ..errors import Invalid
 from ..metrics import EVENTS_INGESTED, EVENTS_SUPPRESSED
 from ..resume.protocol import offset_key
@@ -93,14 +94,22 @@ class Ingest:
 
     Requests are stored by a group commit (store/groupcommit.py): concurrent requests share
     a transaction and one multi-row insert, each answered once its events are committed and
-    published, in submission order."""
+    published, in submission order. On PostgreSQL each group is stored and published in a turn
+    of the stream (cluster/order.py), so offsets reach clients in offset order across nodes."""
 
     def __init__(self, engine: AsyncEngine, bus: Bus, max_skew: float = 300.0) -> None:
         self.engine = engine
         self.bus = bus
         self.max_skew_us = int(max_skew * 1_000_000)
         self.after_store: list[AfterStore] = []
-        self.writer: GroupCommit[_Job] = GroupCommit(engine, self._store, self._announce)
+        self.writer: GroupCommit[_Job] = GroupCommit(
+            engine,
+            self._store,
+            self._announce,
+            publish=self._publish,
+            turn=lambda: order.turn(engine, bus, LIVE_STREAM),
+            serial=order.serial(engine),
+        )
 
     async def start(self) -> None:
         self.writer.start()
@@ -155,16 +164,20 @@ class Ingest:
             )
         return results
 
-    async def _announce(self, stored: list[tuple[_Job, Any]]) -> None:
+    async def _publish(self, stored: list[tuple[_Job, Any]]) -> None:
         from .views import live_view
 
+        for _job, rows in stored:
+            for row in rows:
+                if not row["suppressed"]:
+                    payload = orjson.dumps(live_view(row))
+                    await self.bus.publish(LIVE_STREAM, payload, offset_key(row["seq"]))
+
+    async def _announce(self, stored: list[tuple[_Job, Any]]) -> None:
         rows = [row for _job, job_rows in stored for row in job_rows]
         accepted = [r for r in rows if not r["suppressed"]]
         EVENTS_INGESTED.inc(len(accepted))
         EVENTS_SUPPRESSED.inc(len(rows) - len(accepted))
-        for row in accepted:
-            payload = orjson.dumps(live_view(row))
-            await self.bus.publish(LIVE_STREAM, payload, offset_key(row["seq"]))
         for hook in self.after_store:
             try:
                 await hook(accepted)

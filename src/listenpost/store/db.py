@@ -23,6 +23,8 @@ ASYNC_DRIVERS = {
     "mysql+asyncmy": "asyncmy",
     "oracle+oracledb": "oracledb",
 }
+#: PostgreSQL's TCP keepalives (seconds, count): a vanished peer is noticed within ~4 s
+KEEPALIVE = {"tcp_keepalives_idle": 2, "tcp_keepalives_interval": 1, "tcp_keepalives_count": 2}
 CONNECT_TIMEOUT = 10.0  # seconds; an unreachable PostgreSQL host fails startup this soon
 
 
@@ -115,7 +117,12 @@ def make_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     url = normalise_url(url)
-    args = {"timeout": CONNECT_TIMEOUT} if url.startswith("postgresql+asyncpg") else {}
+    args: dict[str, Any] = {}
+    if url.startswith("postgresql+asyncpg"):
+        # server-side keepalives on every session: a node whose host vanished while holding
+        # a stream's turn (store/order.py) or a lease frees it within seconds, not hours
+        keepalive = {name: str(value) for name, value in KEEPALIVE.items()}
+        args = {"timeout": CONNECT_TIMEOUT, "server_settings": keepalive}
     return create_async_engine(
         url,
         pool_size=10,

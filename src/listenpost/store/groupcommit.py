@@ -11,6 +11,11 @@ Batching is natural, never timed: an idle writer commits a lone job at once, and
 finds the jobs that arrived during its last commit. A job the database refuses inside a group
 is retried alone, so one bad job fails only its own caller. `stop()` stores and announces
 every job already submitted before it returns (a graceful shutdown loses nothing accepted).
+
+Offsets in order across nodes: when `turn` is given and `serial` (PostgreSQL), each group is
+stored *and published* inside one turn of the stream (cluster/order.py: no other node takes
+offsets meanwhile), and only what follows publication (`announce`: hooks, metrics) is left to
+the announcer. Otherwise the announcer publishes too, overlapping the next transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -31,6 +37,8 @@ J = TypeVar("J")
 Store = Callable[[AsyncConnection, Sequence[J]], Awaitable[list[Any]]]
 # Publishes a committed group: (job, result) for each job stored; runs before callers resume.
 Announce = Callable[[list[tuple[J, Any]]], Awaitable[None]]
+# The connection a group is stored on; a turn of its stream when several nodes write.
+Turn = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
 
 class _Pending(Generic[J]):
@@ -42,14 +50,26 @@ class _Pending(Generic[J]):
 
 class GroupCommit(Generic[J]):
     def __init__(
-        self, engine: AsyncEngine, store: Store[J], announce: Announce[J], max_rows: int = 5000
+        self,
+        engine: AsyncEngine,
+        store: Store[J],
+        announce: Announce[J],
+        max_rows: int = 5000,
+        *,
+        publish: Announce[J] | None = None,
+        turn: Turn | None = None,
+        serial: bool = False,
     ) -> None:
         self.engine = engine
         self.store = store
         self.announce = announce
+        self.publish = publish  # runs before `announce`: inside the turn when `serial`
+        self.turn: Turn = turn or engine.connect
+        self.serial = serial
         self.max_rows = max_rows
         self._waiting: deque[_Pending[J]] = deque()
-        self._committed: deque[list[tuple[_Pending[J], Any]]] = deque()
+        # committed groups: (pending, result) pairs and whether they were published already
+        self._committed: deque[tuple[list[tuple[_Pending[J], Any]], bool]] = deque()
         self._work = asyncio.Event()
         self._done = asyncio.Event()
         self._stopping = False
@@ -100,23 +120,41 @@ class GroupCommit(Generic[J]):
                 await self._work.wait()
                 continue
             group = self._take()
-            results = await self._commit(group)
-            self._committed.append(list(zip(group, results, strict=True)))
+            pairs: list[tuple[_Pending[J], Any]] | None = None
+            try:
+                async with self.turn() as conn:
+                    pairs = list(zip(group, await self._commit(conn, group), strict=True))
+                    if self.serial:
+                        await self._publish(pairs)
+            except Exception as exc:
+                if pairs is None:  # no connection or turn: the group fails, not the writer
+                    pairs = [(p, exc) for p in group]
+                else:  # stored (and published): only ending the turn failed
+                    log.warning("ending a turn after storing %d job(s) failed: %s", len(group), exc)
+            self._committed.append((pairs, self.serial))
             self._done.set()
         self._stopping = True
-        self._committed.append([])  # the announcer's signal that the writer has finished
+        self._committed.append(([], True))  # the announcer's signal that the writer finished
         self._done.set()
 
-    async def _commit(self, group: list[_Pending[J]]) -> list[Any]:
+    async def _commit(self, conn: AsyncConnection, group: list[_Pending[J]]) -> list[Any]:
         try:
-            async with self.engine.begin() as conn:
+            async with conn.begin():
                 results = await self.store(conn, [p.job for p in group])
             self.commits += 1
             return results
         except Exception as exc:
             if len(group) == 1:
                 return [exc]
-        return [(await self._commit([p]))[0] for p in group]
+        return [(await self._commit(conn, [p]))[0] for p in group]
+
+    async def _publish(self, pairs: list[tuple[_Pending[J], Any]]) -> None:
+        stored = [(p.job, r) for p, r in pairs if not isinstance(r, BaseException)]
+        if stored and self.publish is not None:
+            try:
+                await self.publish(stored)
+            except Exception:  # stored is stored; the caller is answered all the same
+                log.exception("publishing %d stored job(s) failed", len(stored))
 
     async def _announcer(self) -> None:
         while True:
@@ -124,9 +162,11 @@ class GroupCommit(Generic[J]):
                 self._done.clear()
                 await self._done.wait()
                 continue
-            group = self._committed.popleft()
+            group, published = self._committed.popleft()
             if not group:
                 return
+            if not published:
+                await self._publish(group)
             stored = [(p.job, r) for p, r in group if not isinstance(r, BaseException)]
             if stored:
                 try:

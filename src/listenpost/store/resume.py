@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Column, RowMapping, Table, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import radio_tables as rt
 from . import tables as t
@@ -68,16 +68,16 @@ async def frame_page(conn: AsyncConnection, after: int, upto: int, limit: int) -
 
 
 async def append_frames(
-    engine: AsyncEngine,
+    conn: AsyncConnection,
     frames: Sequence[tuple[str, str]],
     at_us: int,
     trim: tuple[int, int | None] | None = None,
 ) -> list[int]:
     """Store (frame, route) pairs in order; returns their offsets. With `trim` = (history,
     horizon), first drop what fell out of the window (the newest row always stays, so the
-    newest offset is known after any trim)."""
+    newest offset is known after any trim). One transaction on `conn`."""
     rows = [{"at": at_us, "route": route, "frame": frame} for frame, route in frames]
-    async with engine.begin() as conn:
+    async with conn.begin():
         stmt = F.insert().returning(F.c.seq, sort_by_parameter_order=True)
         offsets = [int(r[0]) for r in await conn.execute(stmt, rows)]
         if trim is not None:
