@@ -52,8 +52,8 @@ def cluster(
 def test_disconnects_with_reconnects_to_other_nodes_see_every_event_once_in_order(
     cluster: tuple[Cluster, tuple[str, int], str], cuts: list[int], pauses: list[int]
 ) -> None:
-    """Events are posted to node A (one ingesting node: see reference.md on concurrent
-    ingest); the resumer hops A → B → C → A …; the reference listens on C."""
+    """Events are posted to node A (concurrent ingest on every node: test_offset_order.py);
+    the resumer hops A → B → C → A …; the reference listens on C."""
     run_example(cluster[0].nodes, cuts, pauses)
 
 
