@@ -53,6 +53,7 @@ def run_one(name: str, quick: bool) -> dict[str, Any]:
     module = importlib.import_module(f"bench.{name}")
     common.CHARTS.clear()
     started = time.time()
+    load = os.getloadavg()[0]  # before the scenario adds its own
     try:
         rows = [r.as_dict() for r in module.run(quick)]
         error = ""
@@ -66,6 +67,7 @@ def run_one(name: str, quick: bool) -> dict[str, Any]:
         "seconds": round(time.time() - started, 1),
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "quick": quick,
+        "load": round(load, 1),
         "error": error.strip().splitlines()[-1] if error else "",
     }
 
@@ -85,15 +87,18 @@ def render(results: dict[str, Any]) -> str:
         "## Targets (`python -m bench all`)",
         "",
         f"Machine: {os.cpu_count()} cores, {platform.python_version()}, shared with other "
-        f"sessions (load average {load[0]:.1f} when written), so absolute figures drift between "
-        "runs; ratios are against the bare `websockets` library measured in the same run.",
+        f"sessions (load average {load[0]:.1f} when written; each scenario's at its start beside "
+        "its date), so absolute figures drift between runs; ratios are against the bare "
+        "`websockets` library measured in the same run.",
         "",
         "| scenario | target | measured | bare library | ratio | met |",
         "|---|---|---|---|---|---|",
     ]
     for name in [n for n in scenarios() if n in results] + sorted(set(results) - set(scenarios())):
         result = results[name]
-        title = f"{result['title']} ({result['when']}{', quick' if result['quick'] else ''})"
+        busy = f", load {result['load']}" if "load" in result else ""
+        quick = ", quick" if result["quick"] else ""
+        title = f"{result['title']} ({result['when']}{busy}{quick})"
         if result.get("error"):
             lines.append(f"| {title} | failed: {result['error']} | | | | |")
         for i, row in enumerate(result["rows"]):

@@ -8,6 +8,7 @@ import contextlib
 import copy
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,20 @@ LISTENPOST_ENV = {
     "LISTENPOST_MAX_WEBSOCKETS_PER_KEY": "0",
     "LISTENPOST_CLIENT_QUEUE": "4096",
 }
+
+
+def raise_open_files(wanted: int = 65536) -> int:
+    """Lift this process's open-file limit (servers and client fleets inherit it) toward
+    `wanted`, as far as the hard limit allows; returns the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    return soft
+
+
+raise_open_files()  # 10,000 sockets in a server and in a client process
 
 
 def rss_kib(pid: int) -> int:

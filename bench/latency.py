@@ -43,6 +43,12 @@ async def measure(fl: h.Fleet, publisher: Any, events: int, rate: float) -> dict
     fl.mark()
     sent = await steady(publisher, events, rate)
     report = await fl.wait_frames(events * fl.connected, 30)
+    deadline = time.monotonic() + 10  # more frames than events (radio): wait for each event
+    while time.monotonic() < deadline and any(
+        report.count.get(seq, 0) < fl.connected for seq in sent
+    ):
+        await asyncio.sleep(0.2)
+        report = fl.report()
     values, missed = h.latencies(sent, report, fl.connected)
     return {**h.summary(values), "missed": missed, "duplicates": report.duplicates}
 
