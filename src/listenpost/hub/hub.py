@@ -213,21 +213,27 @@ class Hub:
         if self._held:
             self.flush()  # what was submitted goes first
         state = self._streams.get(stream) or self._stream(stream)
-        counts = state.counts
-        counts[0] += 1
-        if route is not None and state.index is not None:
-            reached = state.routes.get(route)
-            if reached is None:
-                reached = state.reached(route)
-            if not reached:
-                return 0
-        elif state.clients:
-            reached = tuple(state.groups.values())
-        else:
+        state.counts[0] += 1
+        reached = self._reached(state, route)
+        if not reached:
             return 0
         body = payload.encode() if isinstance(payload, str) else payload
         n = len(body)
-        frame = HEADS[n] + body if n < 4096 else text_frame(body)
+        return self._offer(
+            stream, state, reached, HEADS[n] + body if n < 4096 else text_frame(body)
+        )
+
+    @staticmethod
+    def _reached(state: _Stream, route: Hashable) -> tuple[set[Client], ...]:
+        if route is not None and state.index is not None:
+            reached = state.routes.get(route)
+            return state.reached(route) if reached is None else reached
+        return tuple(state.groups.values()) if state.clients else ()
+
+    def _offer(
+        self, stream: str, state: _Stream, reached: tuple[set[Client], ...], frame: bytes
+    ) -> int:
+        """One frame to every client of `reached`; returns how many took it."""
         delivered = 0
         trouble: list[tuple[Client, Offer]] | None = None
         for members in reached:
@@ -239,7 +245,7 @@ class Hub:
                     if trouble is None:
                         trouble = []
                     trouble.append((client, result))
-        counts[1] += delivered
+        state.counts[1] += delivered
         if trouble is not None:
             self._troubled(stream, trouble)
         return delivered
@@ -272,7 +278,15 @@ class Hub:
             return
         held, self._held = self._held, {}
         for stream, frames in held.items():
-            self._write_joined(stream, frames)
+            if len(frames) == 1:  # steady traffic: one frame a turn, nothing to join
+                frame, route = frames[0]
+                state = self._stream(stream)
+                state.counts[0] += 1
+                reached = self._reached(state, route)
+                if reached:
+                    self._offer(stream, state, reached, frame)
+            else:
+                self._write_joined(stream, frames)
 
     def _write_joined(self, stream: str, frames: list[tuple[bytes, Hashable]]) -> None:
         state = self._stream(stream)
