@@ -12,7 +12,7 @@ Messages from the bus are `submit`ted: held until the current turn of the event 
 then each client gets the frames meant for it joined into one write (`flush`). A group
 commit announces its events without yielding, so a 1000-event group reached each client as
 1000 writes (a `send` system call each, plus a few Python calls per client per frame: with
-100 clients, three quarters of the server's time); joined, it is a few writes per client.
+100 clients, ~60 % of the event loop's time); joined, it is a few writes per client.
 Whatever changes who receives what (a client added, removed or rekeyed, a keep-alive round,
 an immediate `publish`) flushes first, so each frame reaches exactly the clients it would
 have reached when it was submitted, in the same order.
