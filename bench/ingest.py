@@ -5,8 +5,10 @@ few concurrent posters; the figure is events acknowledged (201) per second, chec
 the count the REST API reports at the end (acknowledged = stored). Cases:
 
 * `batch`: 1000 events per request, 4 posters, with 0 and with 100 live `/api/v1/ws`
-  clients (in a separate process, reading everything they are sent; a client that falls
-  behind is shed by the server as usual, which the output reports);
+  clients (spread over `--client-processes` processes that count frames by their heads,
+  bench/_fleet.py); the output says how many clients received every event, how long after
+  the last acknowledgement the last frame was read, and how many clients the server shed
+  (1013, its own count from /metrics);
 * `single`: one event per request (`POST /api/v1/events`), 32 posters;
 * `rules`: the batch case with 1 and with 1,000 composite rules loaded (`--rules`): rule 0
   takes every event (grouped by mic, so each event joins an open composite), the others name
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing as mp
 import signal
 import subprocess
 import sys
@@ -33,13 +34,16 @@ from typing import Any
 import httpx
 import orjson
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path[:0] = [str(Path(__file__).resolve().parents[1] / d) for d in ("tests", "")]
 from support import Server  # noqa: E402
+
+from bench._fleet import Fleet  # noqa: E402
 
 NAME = "batch and single-event ingest (SQLite, WAL)"
 TARGET_BATCH = 20_000  # events/s persisted with 100 live clients (issue 16)
 
 PROFILE_DIR = ""  # set by --profile
+CLIENT_PROCESSES = 4  # processes the live clients are spread over (--client-processes)
 
 
 @dataclass
@@ -50,57 +54,30 @@ class Figure:
     events: int
     seconds: float
     stored: int
-    frames: int = 0
-    shed: int = 0
+    frames: int = 0  # frames the clients counted, all of them together
+    complete: int = 0  # clients that received every event
+    shed: int = 0  # clients the server shed (its own count, /metrics)
+    drain: float = 0.0  # seconds from the last acknowledgement to the last frame read
 
     @property
     def rate(self) -> float:
         return self.events / self.seconds
 
-    def line(self) -> str:
-        extra = (
-            f", {self.frames:,} frames read by clients, {self.shed} shed by the server"
-            if self.clients
-            else ""
+    def clients_note(self) -> str:
+        return (
+            f"{self.complete} of {self.clients} clients received all {self.events:,} events"
+            f" ({self.frames:,} frames, last {self.drain:.2f} s after the last ack),"
+            f" {self.shed} shed by the server"
         )
+
+    def line(self) -> str:
+        extra = f", {self.clients_note()}" if self.clients else ""
         lost = "" if self.stored == self.events else f" STORED {self.stored:,}!"
         return (
             f"{self.case:>6} {self.clients:>4} clients {self.rules:>4} rules: "
             f"{self.rate:>9,.0f} events/s persisted "
             f"({self.events:,} in {self.seconds:.2f} s{extra}){lost}"
         )
-
-
-def _clients_main(uri: str, token: str, n: int, ready: Any, stop: Any, out: Any) -> None:
-    """Child process: n WebSocket clients reading until `stop`; reports frames and sheds."""
-    import websockets
-
-    async def one(counter: list[int]) -> None:
-        headers = {"Authorization": f"Bearer {token}"}
-        async with websockets.connect(uri, additional_headers=headers, max_queue=None) as ws:
-            counter[1] += 1
-            try:
-                async for _frame in ws:
-                    counter[0] += 1
-            except websockets.ConnectionClosed:
-                pass
-            if ws.close_code == 1013:
-                counter[2] += 1
-
-    async def run() -> None:
-        counter = [0, 0, 0]
-        tasks = [asyncio.create_task(one(counter)) for _ in range(n)]
-        while counter[1] < n:
-            await asyncio.sleep(0.05)
-        ready.set()
-        while not stop.is_set():
-            await asyncio.sleep(0.05)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        out.put((counter[0], counter[2]))
-
-    asyncio.run(run())
 
 
 async def _post_all(base: str, token: str, path: str, bodies: list[bytes], posters: int) -> int:
@@ -131,7 +108,8 @@ def _profiler(srv: Server, case: str, clients: int) -> subprocess.Popen[bytes] |
         return None
     assert srv.proc is not None
     out = Path(PROFILE_DIR) / f"ingest-{case}-{clients}.txt"
-    args = ["py-spy", "record", "--pid", str(srv.proc.pid), "--format", "raw", "-o", str(out)]
+    args = ["py-spy", "record", "--nonblocking", "--threads", "--pid", str(srv.proc.pid)]
+    args += ["--format", "raw", "-o", str(out)]
     spy = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1)
     return spy
@@ -183,9 +161,7 @@ def run_case(case: str, clients: int, events: int, rules: int = 0) -> Figure:
     with tempfile.TemporaryDirectory() as tmp:
         extra = _rules_file(Path(tmp) / "rules.yaml", rules)
         srv = Server(Path(tmp) / "srv", LISTENPOST_MAX_CONNECTIONS_PER_IP="0").start(extra)
-        ctx = mp.get_context("spawn")
-        stop, ready, out = ctx.Event(), ctx.Event(), ctx.Queue()
-        child = None
+        fleet = None
         try:
             token = srv.token()
             with srv.client(token) as c:
@@ -196,32 +172,26 @@ def run_case(case: str, clients: int, events: int, rules: int = 0) -> Figure:
             else:
                 bodies = [orjson.dumps({"events": [item] * per_request})] * (events // per_request)
             if clients:
-                uri = srv.ws_base + "/api/v1/ws"
-                child = ctx.Process(
-                    target=_clients_main, args=(uri, token, clients, ready, stop, out)
-                )
-                child.start()
-                if not ready.wait(60):
-                    raise RuntimeError("clients did not connect")
+                fleet = Fleet(srv.ws_base + "/api/v1/ws", token, clients, CLIENT_PROCESSES)
             spy = _profiler(srv, case, clients)
             start = time.perf_counter()
             acked = asyncio.run(_post_all(srv.base, token, path, bodies, posters))
             seconds = time.perf_counter() - start
+            acked_at = time.monotonic()
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 spy.wait(30)
-            frames = shed = 0
-            if child is not None:
-                time.sleep(1)  # let the clients read what was sent
-                stop.set()
-                frames, _closed = out.get(timeout=60)
-                child.join(10)
-                _delivered, shed = _server_counts(srv)
-            stored = _stored(srv, token)
-            return Figure(case, clients, rules, acked, seconds, stored, frames, shed)
+            figure = Figure(case, clients, rules, acked, seconds, 0)
+            if fleet is not None:
+                tally = fleet.collect(acked)
+                figure.frames, figure.complete = sum(tally.frames), tally.complete(acked)
+                figure.drain = max(0.0, tally.drained_at - acked_at)
+                figure.shed = _server_counts(srv)[1]
+            figure.stored = _stored(srv, token)
+            return figure
         finally:
-            if child is not None and child.is_alive():
-                child.kill()
+            if fleet is not None:
+                fleet.close()
             srv.stop()
 
 
@@ -249,7 +219,7 @@ def run(quick: bool) -> list[Any]:
     rows = []
     batch0, batch100 = figures[("batch", 0, 0)], figures[("batch", 100, 0)]
     for f in (batch0, batch100):
-        note = f"1000/request, 4 posters, {f.frames:,} frames read, {f.shed} clients shed"
+        note = f"1000/request, 4 posters; {f.clients_note()}"
         row = absolute_row(
             f"batch ingest ≥ {TARGET_BATCH:,} events/s, {f.clients} live clients",
             f.rate, "events/s", TARGET_BATCH, True,
@@ -269,14 +239,15 @@ def run(quick: bool) -> list[Any]:
 
 
 def main() -> None:
+    global PROFILE_DIR, CLIENT_PROCESSES
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--cases", default="batch,single,rules")
     parser.add_argument("--clients", default=None, help="live client counts, e.g. 0,100")
     parser.add_argument("--profile", default="", help="directory for py-spy stacks")
+    parser.add_argument("--client-processes", type=int, default=CLIENT_PROCESSES)
     args = parser.parse_args()
-    global PROFILE_DIR
-    PROFILE_DIR = args.profile
+    PROFILE_DIR, CLIENT_PROCESSES = args.profile, args.client_processes
     clients = [int(c) for c in args.clients.split(",")] if args.clients else None
     measure(args.quick, args.cases.split(","), clients)
 
