@@ -114,6 +114,28 @@ async def test_every_node_gets_every_message_once_in_one_order(cluster: Cluster)
         assert positions == sorted(positions) and len(set(positions)) == len(positions)
 
 
+async def test_publish_many_is_publish_for_each_in_order(cluster: Cluster) -> None:
+    """A group handed over in one call reaches every node as the same messages one by one
+    would: in order, keys beside payloads, between what was published before and after."""
+    peers = await cluster.add(2)
+    first = peers[0]
+    await first.bus.publish(STREAMS[0], b"before", b"k-before")
+    group = [(b"g%d" % n, None if n % 4 == 0 else b"k%d" % n) for n in range(50)]
+    await first.bus.publish_many(STREAMS[0], group)
+    await first.bus.publish_many(STREAMS[0], [])
+    await first.bus.publish(STREAMS[0], b"after", None)
+    want = [b"before", *(p for p, _k in group), b"after"]
+    await eventually(lambda: all(len(p.got) >= len(want) for p in peers), "52 messages each")
+    await asyncio.sleep(0.2)  # room for a duplicate to show up
+    for peer in peers:
+        assert peer.payloads(STREAMS[0]) == want
+        assert [m.key for m in peer.got[1:51]] == [k for _p, k in group]
+        positions = [order(m.position) for m in peer.got]
+        assert positions == sorted(positions) and len(set(positions)) == len(positions)
+    read = await first.bus.read(STREAMS[0], None, 100)
+    assert [m.payload for m in read] == want
+
+
 async def test_read_from_a_position(cluster: Cluster) -> None:
     (peer,) = await cluster.add(1)
     for n in range(20):

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from support import Server, create_pg_database
 from websockets.sync.client import connect
 
+from listenpost.bus.base import Batch
 from listenpost.bus.memory import MemoryBus
 from listenpost.errors import Invalid
 from listenpost.sound.ingest import Ingest
@@ -159,6 +160,9 @@ class Announced(MemoryBus):
     async def publish(self, stream: str, payload: bytes, key: bytes | None = None) -> None:
         self.frames.append(payload)
 
+    async def publish_many(self, stream: str, messages: Batch) -> None:
+        self.frames += [payload for payload, _key in messages]
+
 
 def event(mic: str = "m1", label: str = "crying") -> EventIn:
     return EventIn(mic_id=mic, label_id=label, confidence=0.5)
@@ -185,6 +189,37 @@ async def test_requests_share_transactions_and_a_bad_one_fails_alone(engine: Asy
         row["id"]: row["seq"] for rows in good for row in rows
     }
     assert len(bus.frames) == len(seqs)  # published once each, after the commit
+
+
+class Calls(MemoryBus):
+    """Each call the bus got: (stream, [(payload, key), ...])."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, list[tuple[bytes, bytes | None]]]] = []
+
+    async def publish(self, stream: str, payload: bytes, key: bytes | None = None) -> None:
+        self.calls.append((stream, [(payload, key)]))
+
+    async def publish_many(self, stream: str, messages: Batch) -> None:
+        self.calls.append((stream, list(messages)))
+
+
+async def test_a_committed_group_is_one_bus_call_in_offset_order(engine: AsyncEngine) -> None:
+    """Each event is encoded once and the whole group handed to the bus in one call, keyed
+    by its offset, in commit order (a call per event cost a tenth of batch ingest)."""
+    bus = Calls()
+    ingest = Ingest(engine, bus)
+    jobs = [[event()] * (1 + n % 5) for n in range(30)]
+    results = await asyncio.gather(*(ingest.accept(j) for j in jobs))
+    await ingest.stop()
+    assert len(bus.calls) == ingest.writer.commits < len(jobs)
+    published = [message for _stream, messages in bus.calls for message in messages]
+    seqs = [row["seq"] for rows in results for row in rows]
+    assert [int(key or b"") for _payload, key in published] == seqs == sorted(seqs)
+    assert [orjson.loads(p)["id"] for p, _k in published] == [
+        row["id"] for rows in results for row in rows
+    ]
 
 
 async def _insert_ids(conn: AsyncConnection, jobs: Any) -> list[Any]:

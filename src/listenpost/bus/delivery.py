@@ -8,6 +8,7 @@ whose counter it has already passed for that publisher on that stream.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from ..metrics import BUS_DELIVERED, BUS_ERRORS, BUS_LAG
 from .base import Message
@@ -16,6 +17,18 @@ from .base import Message
 def record(message: Message, node: str) -> None:
     BUS_DELIVERED.labels(message.stream, node).inc()
     BUS_LAG.labels(message.stream).observe(max(0.0, time.time() - message.published))
+
+
+def record_many(messages: Sequence[Message], node: str) -> None:
+    """`record` for messages of one stream delivered together (one label lookup, one clock
+    read; the lag is still observed once per message)."""
+    if not messages:
+        return
+    stream, now = messages[0].stream, time.time()
+    BUS_DELIVERED.labels(stream, node).inc(len(messages))
+    lag = BUS_LAG.labels(stream)
+    for message in messages:
+        lag.observe(max(0.0, now - message.published))
 
 
 def message_id(publisher: str, counter: int) -> str:

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from ..metrics import BUS_AVAILABLE, BUS_ERRORS, BUS_PENDING
-from .base import Handler, Message
+from .base import Batch, Handler, Message
 from .delivery import Seen, message_id, record
 from .settings import BusOptions
 
@@ -70,6 +70,17 @@ class RemoteBus:
         self._handler = handler
 
     async def publish(self, stream: str, payload: bytes, key: bytes | None = None) -> None:
+        self._enqueue(stream, payload, key)
+        BUS_PENDING.set(len(self._outbox))
+        self._wake.set()
+
+    async def publish_many(self, stream: str, messages: Batch) -> None:
+        for payload, key in messages:
+            self._enqueue(stream, payload, key)
+        BUS_PENDING.set(len(self._outbox))
+        self._wake.set()
+
+    def _enqueue(self, stream: str, payload: bytes, key: bytes | None) -> None:
         self._counter += 1
         if len(self._outbox) >= max(self.options.outbox, 1):
             self._outbox.popleft()
@@ -83,8 +94,6 @@ class RemoteBus:
                 self._counter,
             )
         )
-        BUS_PENDING.set(len(self._outbox))
-        self._wake.set()
 
     async def flush(self, timeout: float) -> bool:
         target = self._counter

@@ -165,13 +165,17 @@ class Ingest:
         return results
 
     async def _publish(self, stored: list[tuple[_Job, Any]]) -> None:
+        """The group's accepted events, each encoded once, handed to the bus in one call."""
         from .views import live_view
 
-        for _job, rows in stored:
-            for row in rows:
-                if not row["suppressed"]:
-                    payload = orjson.dumps(live_view(row))
-                    await self.bus.publish(LIVE_STREAM, payload, offset_key(row["seq"]))
+        messages = [
+            (orjson.dumps(live_view(row)), offset_key(row["seq"]))
+            for _job, rows in stored
+            for row in rows
+            if not row["suppressed"]
+        ]
+        if messages:
+            await self.bus.publish_many(LIVE_STREAM, messages)
 
     async def _announce(self, stored: list[tuple[_Job, Any]]) -> None:
         rows = [row for _job, job_rows in stored for row in job_rows]
