@@ -120,6 +120,35 @@ def test_batch_is_ordered_and_all_or_nothing(server: Server) -> None:
         assert r.status_code == 422
 
 
+def test_batch_answer_is_each_event_as_stored(server: Server) -> None:
+    """The batch's answer (encoded straight to bytes; validated on the fast path when the
+    body holds no escaped NUL) is each event exactly as GET serves it, every field kept."""
+    with server.client() as c:
+        mic = make_mic(c)
+        # the second description is a backslash then "u0000", not a NUL: its body holds
+        # the six bytes of an escaped NUL, so it takes the full check, and passes
+        for description in ("kitchen \u00e9", "kitchen \\u0000"):
+            full = {
+                "mic_id": mic["id"],
+                "label_id": "glass_break",
+                "confidence": 0.9876543,
+                "sound_level": 71.25,
+                "noises": [1.5, 0.0, 200.0],
+                "description": description,
+                "audio_file": "a/b.wav",
+                "created_at": "2026-03-26T09:00:00.123456Z",
+            }
+            items = [full, {"mic_id": mic["id"], "label_id": "crying", "confidence": 0.5}]
+            r = c.post("/api/v1/events/batch", json={"events": items})
+            assert r.status_code == 201 and r.headers["content-type"] == "application/json"
+            answered = r.json()["data"]
+            assert [c.get(f"/api/v1/events/{e['id']}").json() for e in answered] == answered
+            first = answered[0]
+            assert first["description"] == description and first["noises"] == full["noises"]
+            assert first["audio_file"] == {"file_path": "a/b.wav"}
+            assert first["sound_level"] == 71.25 and first["confidence"] == 0.987654
+
+
 def test_list_filters_order_and_paging(server: Server) -> None:
     with server.client() as c:
         a, b = make_mic(c), make_mic(c)
