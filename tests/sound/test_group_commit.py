@@ -17,6 +17,8 @@ import httpx
 import orjson
 import pytest
 from helpers import make_mic
+from sqlalchemy import Text, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from support import Server, create_pg_database
 from websockets.sync.client import connect
@@ -26,6 +28,7 @@ from listenpost.bus.memory import MemoryBus
 from listenpost.errors import Invalid
 from listenpost.sound.ingest import Ingest
 from listenpost.sound.models import EventIn
+from listenpost.store import sound as store
 from listenpost.store import tables as t
 from listenpost.store.db import make_engine
 from listenpost.store.groupcommit import GroupCommit
@@ -220,6 +223,48 @@ async def test_a_committed_group_is_one_bus_call_in_offset_order(engine: AsyncEn
     assert [orjson.loads(p)["id"] for p, _k in published] == [
         row["id"] for rows in results for row in rows
     ]
+
+
+def _rows(prefix: str) -> list[dict[str, Any]]:
+    """Rows covering every column's kinds of value: nulls, JSON, booleans, int thresholds."""
+    base = dict(
+        mic_id="m1", label_id="crying", confidence=0.5, sound_level=None, noises=None,
+        description=None, audio_file=None, confidence_threshold=None,
+        sound_level_threshold=None, suppressed=False, is_read=False, read_at=None,
+        created_at=10, updated_at=11,
+    )  # fmt: skip
+    other = dict(
+        base, sound_level=70, noises=[1.5, 0, None], description="é\\u0000", audio_file="x",
+        confidence_threshold=1, sound_level_threshold=55.5, suppressed=True, read_at=12,
+    )  # fmt: skip
+    return [dict(row, id=f"{prefix}{n}") for n, row in enumerate([base, other, base])]
+
+
+async def test_the_events_insert_stores_what_sqlalchemy_stores(engine: AsyncEngine) -> None:
+    """insert_events (on SQLite the driver's executemany with values put in database form
+    by the columns' own processors) stores each value exactly as SQLAlchemy's insert of the
+    same row does, returns consecutive offsets, and a refused insert raises SQLAlchemy's
+    error, so the error handlers answer as before (409 here)."""
+    async with engine.begin() as conn:
+        await conn.execute(t.events.insert(), _rows("a"))
+        offsets = await store.insert_events(conn, _rows("b"))
+    columns = [c for c in t.events.columns if c.name not in ("seq", "id")]
+    kinds = [func.coalesce(c.cast(Text), "<null>") for c in columns]
+    async with engine.connect() as conn:
+        stored = (await conn.execute(select(t.events.c.id, t.events.c.seq, *kinds))).all()
+    by_id = {row[0]: row[2:] for row in stored}
+    assert [by_id[f"b{n}"] for n in range(3)] == [by_id[f"a{n}"] for n in range(3)]
+    seq_of = {row[0]: row[1] for row in stored}
+    assert offsets == [seq_of[f"b{n}"] for n in range(3)] == list(range(offsets[0], offsets[0] + 3))
+    if engine.dialect.name == "sqlite":  # the storage classes too (REAL 1.0, not INTEGER 1)
+        types = ", ".join(f"typeof({c.name})" for c in columns)
+        async with engine.connect() as conn:
+            typed = (await conn.exec_driver_sql(f"SELECT id, {types} FROM events")).all()
+        by_id = {row[0]: row[1:] for row in typed}
+        assert [by_id[f"b{n}"] for n in range(3)] == [by_id[f"a{n}"] for n in range(3)]
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as conn:
+            await store.insert_events(conn, _rows("b"))
 
 
 async def _insert_ids(conn: AsyncConnection, jobs: Any) -> list[Any]:
