@@ -21,14 +21,14 @@ from ..store.groupcommit import GroupCommit
 from ..timeutil import now_us, parse_iso, to_iso
 from . import thresholds
 from .labels import LABELS
-from .models import EventIn
+from .models import EventFields
 
 log = logging.getLogger("listenpost.sound")
 LIVE_STREAM = "sound.events"
 AfterStore = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 
-def _created_at(item: EventIn, now: int, max_skew_us: int) -> int:
+def _created_at(item: EventFields, now: int, max_skew_us: int) -> int:
     """The event's time (arrival when absent); ValueError when it is too far ahead of the
     clock: an edge clock set in the future must not hold back composites and list order."""
     if not item.created_at:
@@ -54,7 +54,7 @@ def new_ids(n: int) -> list[str]:
 
 
 def _row(
-    event_id: str, item: EventIn, mic: Any, now: int, created_at: int
+    event_id: str, item: EventFields, mic: Any, now: int, created_at: int
 ) -> dict[str, Any]:
     threshold = (mic["thresholds"] or {}).get(item.label_id) or {}
     confidence = thresholds.truncate6(item.confidence)
@@ -82,7 +82,7 @@ def _row(
 class _Job:
     """One request's events, checked except for what needs the database (their mics)."""
 
-    items: Sequence[EventIn]
+    items: Sequence[EventFields]
     times: list[int]
     now: int
     error: tuple[int, str] | None  # the first bad label or time: (index, message)
@@ -118,7 +118,7 @@ class Ingest:
         """Store and publish every request already accepted (a graceful shutdown)."""
         await self.writer.stop()
 
-    async def accept(self, items: Sequence[EventIn]) -> list[dict[str, Any]]:
+    async def accept(self, items: Sequence[EventFields]) -> list[dict[str, Any]]:
         """Store all items or none (422 names the bad index); returns rows with mic summary."""
         now = now_us()
         times: list[int] = []
@@ -202,6 +202,6 @@ def _first_error(job: _Job, mics: Mapping[str, Any]) -> tuple[int, str] | None:
     return job.error
 
 
-def _where(items: Sequence[EventIn], index: int) -> str:
+def _where(items: Sequence[EventFields], index: int) -> str:
     """The 422 message's prefix naming the bad event of a batch."""
     return f"events[{index}]." if len(items) > 1 else ""
