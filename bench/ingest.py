@@ -108,8 +108,8 @@ def _profiler(srv: Server, case: str, clients: int) -> subprocess.Popen[bytes] |
         return None
     assert srv.proc is not None
     out = Path(PROFILE_DIR) / f"ingest-{case}-{clients}.txt"
-    args = ["py-spy", "record", "--nonblocking", "--threads", "--pid", str(srv.proc.pid)]
-    args += ["--format", "raw", "-o", str(out)]
+    args = ["py-spy", "record", "--nonblocking", "--threads", "--rate", "400"]
+    args += ["--pid", str(srv.proc.pid), "--format", "raw", "-o", str(out)]
     spy = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1)
     return spy
