@@ -79,7 +79,7 @@ async def _upsert_call(ctx: Ctx, a: AudioRecord, sysid: str, row: Mapping[str, A
     call_id = int(row["id"])
     if not row["unit"]:
         values["unit"] = _first_unit(a)
-    await ctx.calls.update(ctx.conn, call_id, {k: v for k, v in values.items() if v is not None})
+    ctx.calls.update(call_id, {k: v for k, v in values.items() if v is not None})
     return call_id
 
 
@@ -91,7 +91,7 @@ async def _store_audio(ctx: Ctx, a: AudioRecord, call_id: int) -> bool:
     path = await files.write(files.path_for(a, call_id), data)
     ctx.state.written.append(path)
     values = {"audio_path": files.relative(path), "audio_size": len(data)}
-    await ctx.calls.update(ctx.conn, call_id, values)
+    ctx.calls.update(call_id, values)
     return True
 
 

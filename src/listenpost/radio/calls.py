@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..store import radio as q
 from . import events as ev
 from .records import ActiveCalls as Snapshot
 from .records import CallRecord
@@ -62,8 +61,7 @@ async def on_call(ctx: Ctx, call: CallRecord) -> Emitted:
         ctx.state.active.start(call, call_id)
         return [("call_start", ev.call_start(call, call_id=call_id, sysid=sysid))]
     ctx.state.active.end(call)
-    await ctx.calls.update(
-        ctx.conn,
+    ctx.calls.update(
         call_id,
         {
             "stop_time": us(call.stop_time),
@@ -97,14 +95,14 @@ async def on_snapshot(ctx: Ctx, snap: Snapshot) -> Emitted:
 async def synth_end(ctx: Ctx, live: Live) -> Emitted:
     """End a call that vanished from the snapshots, unless its end was announced already."""
     call = live.call
-    row = await q.call(ctx.conn, live.call_id)
+    row = await ctx.calls.get(ctx.conn, live.call_id)
     if row is None or row["ended"]:
         return []
     start = call.start_time or call.timestamp
     now = ctx.received / 1_000_000
     duration = max(0.0, now - start) if start else float(call.length or 0.0)
     values = {"stop_time": ctx.received, "duration": duration, "ended": True}
-    await ctx.calls.update(ctx.conn, live.call_id, values)
+    ctx.calls.update(live.call_id, values)
     sysid = row["sysid"]
     data = ev.call_end_synthesised(
         call_id=live.call_id,

@@ -176,6 +176,7 @@ class RadioProcessor:
                     await ctx.calls.read(conn, calls)
                     for _topic, record in items:
                         out += await HANDLERS[type(record)](ctx, record)
+                    await ctx.calls.flush(conn)
                     await ctx.deferred.flush(conn)
                 self.state.forget()
                 return out

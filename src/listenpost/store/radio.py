@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, Table, and_, bindparam, case, func, select
+from sqlalchemy import (
+    RowMapping,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -122,49 +131,12 @@ async def system(conn: AsyncConnection, short_name: str) -> RowMapping | None:
     return (await conn.execute(q)).mappings().first()
 
 
-async def find_call(
-    conn: AsyncConnection, system: str, tr_call_id: str | None, talkgroup: int, start: int | None
-) -> RowMapping | None:
-    """By trunk-recorder id (and start), else by system + talkgroup + start time."""
-    c = rt.calls.c
-    if tr_call_id:
-        q = select(rt.calls).where(c.system == system, c.tr_call_id == tr_call_id)
-        row = (await conn.execute(q.order_by(c.id.desc()))).mappings().first()
-        if row is not None:
-            return row
-    if start is not None:
-        q = select(rt.calls).where(
-            c.system == system, c.talkgroup == talkgroup, c.start_time == start
-        )
-        return (await conn.execute(q.order_by(c.id))).mappings().first()
-    return None
-
-
-async def calls_matching(
-    tr_call_ids: set[str], start_times: set[int], conn: AsyncConnection
-) -> list[RowMapping]:
-    """Every call row with one of these trunk-recorder ids or start times (a superset of
-    what `find_call` could return for them), in id order."""
-    c = rt.calls.c
-    found: dict[int, RowMapping] = {}
-    keys: list[tuple[Any, list[Any]]] = [
-        (c.tr_call_id, sorted(tr_call_ids)),
-        (c.start_time, sorted(start_times)),
-    ]
-    for column, values in keys:
-        for i in range(0, len(values), 2000):
-            q = select(rt.calls).where(column.in_(values[i : i + 2000]))
-            found.update((r["id"], r) for r in (await conn.execute(q)).mappings())
-    return [found[k] for k in sorted(found)]
-
-
 # Statements built once and given their values as parameters: `.values(**row)` built a new
 # statement per row, and SQLAlchemy then derived its cache key from every value (a call row's
 # insert and update were a third of MQTT ingest's time). The compiled form is cached per set
-# of columns given, so the SQL sent is the same.
+# of columns given, so the SQL sent is the same. (Call rows: radio_calls.py.)
 _INSERTS: dict[Table, Any] = {}
 _BY_ID = "row_id_"  # the WHERE parameter of the updates by primary key (not a column name)
-_UPDATE_CALL = rt.calls.update().where(rt.calls.c.id == bindparam(_BY_ID))
 _UPDATE_RECORDER = rt.recorders.update().where(rt.recorders.c.id == bindparam(_BY_ID))
 
 
@@ -174,11 +146,6 @@ async def insert(conn: AsyncConnection, table: Table, values: dict[str, Any]) ->
         stmt = _INSERTS[table] = table.insert()
     result = await conn.execute(stmt, values)
     return int(result.inserted_primary_key[0])  # type: ignore[index]
-
-
-async def update_call(conn: AsyncConnection, call_id: int, values: dict[str, Any]) -> None:
-    if values:
-        await conn.execute(_UPDATE_CALL, {**values, _BY_ID: call_id})
 
 
 async def recorder(conn: AsyncConnection, instance: str, src: int, rec: int) -> RowMapping | None:
