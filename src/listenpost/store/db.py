@@ -14,6 +14,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from . import sqlitedriver
+
 # Async drivers SQLAlchemy knows, by URL scheme -> the module that must be importable.
 ASYNC_DRIVERS = {
     "sqlite+aiosqlite": "aiosqlite",
@@ -114,6 +116,7 @@ def make_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(
             url, connect_args={"timeout": 30}, json_serializer=json_dumps
         )
+        event.listen(engine.sync_engine, "do_connect", sqlitedriver.use)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     url = normalise_url(url)

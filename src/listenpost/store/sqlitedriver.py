@@ -1,0 +1,155 @@
+"""aiosqlite with one thread hop per statement: what SQLite costs a lone ingest request.
+
+aiosqlite runs every sqlite3 call in the connection's own thread, and each call is a hop:
+the event loop queues it, the thread wakes, runs it and wakes the loop again. Through
+SQLAlchemy a SELECT was four hops (make the cursor, execute, fetch, close it), an INSERT
+three, and returning a connection to the pool one more (a ROLLBACK, even after a COMMIT):
+13 hops to store one event, ~0.1 ms each on an idle machine and far more when the two cores
+are busy, since every hop waits for a thread to be scheduled (issue 16's latency).
+
+Here a cursor is made, executed and, when the statement returns rows, read to the end in one
+call on the thread; closing it is queued without waiting (the thread runs calls in order, so
+it is closed before the connection's next statement), the same for the connection's own
+`execute`/`executemany` (the events insert calls the driver directly); and a ROLLBACK is skipped when SQLite
+itself said, after the connection's last call, that no transaction is open (what pysqlite's
+`in_transaction` reads: `sqlite3_get_autocommit`). Every sqlite3 call still runs on the
+connection's thread, in the order it was made. Rows are read eagerly, as SQLAlchemy's
+adapter already did for every cursor that is not server-side (none is here).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import deque
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any
+
+import aiosqlite
+from aiosqlite.context import Result
+
+
+class Connection(aiosqlite.Connection):
+    """An aiosqlite connection whose cursors take one hop per statement and whose ROLLBACK
+    is skipped when no transaction is open."""
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
+        super().__init__(connector, iter_chunk_size)
+        #: True only when the last call on the thread left no transaction open
+        self._idle = False
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        self._idle = False  # unknown until the call reports
+        return await super()._execute(self._tracked, partial(fn, *args, **kwargs))
+
+    def _tracked(self, call: Callable[[], Any]) -> Any:
+        """On the thread: run `call`, then note whether a transaction is still open."""
+        try:
+            return call()
+        finally:
+            try:
+                self._idle = self._connection is not None and not self._connection.in_transaction
+            except sqlite3.Error:
+                self._idle = False
+
+    def cursor(self) -> Result[aiosqlite.Cursor]:  # type: ignore[override]
+        return Result(self._cursor())
+
+    async def _cursor(self) -> aiosqlite.Cursor:
+        return Cursor(self)  # no hop: the sqlite3 cursor is made with its first statement
+
+    def execute(  # type: ignore[override]
+        self, sql: str, parameters: Iterable[Any] | None = None
+    ) -> Result[aiosqlite.Cursor]:
+        return Result(Cursor(self).execute(sql, parameters))
+
+    def executemany(  # type: ignore[override]
+        self, sql: str, parameters: Iterable[Iterable[Any]]
+    ) -> Result[aiosqlite.Cursor]:
+        return Result(Cursor(self).executemany(sql, parameters))
+
+    async def rollback(self) -> None:
+        if not self._idle:
+            await super().rollback()
+
+
+class Cursor(aiosqlite.Cursor):
+    """Made, executed and read in one hop; closed without waiting."""
+
+    _conn: Connection
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(conn, None)  # type: ignore[arg-type]
+        self._rows: deque[Any] = deque()
+        self._arraysize = 1
+
+    def _run(self, method: str, *args: Any) -> None:
+        """On the thread: the statement, and every row it returns."""
+        if self._cursor is None:
+            self._cursor = self._conn._conn.cursor()
+            self._cursor.arraysize = self._arraysize
+        getattr(self._cursor, method)(*args)
+        self._rows = deque(self._cursor.fetchall() if self._cursor.description else ())
+
+    async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> Cursor:
+        await self._execute(self._run, "execute", sql, [] if parameters is None else parameters)
+        return self
+
+    async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> Cursor:
+        await self._execute(self._run, "executemany", sql, parameters)
+        return self
+
+    async def executescript(self, sql_script: str) -> Cursor:
+        await self._execute(self._run, "executescript", sql_script)
+        return self
+
+    async def fetchone(self) -> Any:
+        return self._rows.popleft() if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        n = min(len(self._rows), self.arraysize if size is None else size)
+        return [self._rows.popleft() for _ in range(n)]
+
+    async def fetchall(self) -> list[Any]:
+        rows, self._rows = list(self._rows), deque()
+        return rows
+
+    async def close(self) -> None:
+        self._rows = deque()
+        cursor, conn = self._cursor, self._conn
+        if cursor is not None and conn._running:
+            conn._tx.put_nowait((None, cursor.close))  # runs before the next statement
+
+    @property
+    def rowcount(self) -> int:
+        return -1 if self._cursor is None else self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return None if self._cursor is None else self._cursor.lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
+        if self._cursor is not None:
+            self._cursor.arraysize = value
+
+    @property
+    def description(self) -> Any:
+        return None if self._cursor is None else self._cursor.description
+
+
+def connect(database: str, iter_chunk_size: int = 64, **kwargs: Any) -> Connection:
+    """Like `aiosqlite.connect` (SQLAlchemy's dialect passes the URL's arguments)."""
+    conn = Connection(partial(sqlite3.connect, database, **kwargs), iter_chunk_size)
+    conn._thread.daemon = True  # as SQLAlchemy sets for aiosqlite: never blocks the exit
+    return conn
+
+
+def use(dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+    """A `do_connect` listener: the engine's connections are this module's."""
+    cparams["async_creator_fn"] = connect

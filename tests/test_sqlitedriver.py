@@ -1,0 +1,144 @@
+"""The SQLite driver (store/sqlitedriver.py): one thread hop per statement, ROLLBACK skipped
+only when SQLite says no transaction is open, and results read exactly as before."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from listenpost.bus.memory import MemoryBus
+from listenpost.sound.ingest import Ingest
+from listenpost.sound.models import EventIn
+from listenpost.store import sqlitedriver
+from listenpost.store import tables as t
+from listenpost.store.db import make_engine
+from listenpost.store.migrations import migrate
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    db = make_engine(f"sqlite+aiosqlite:///{tmp_path}/d.db")
+    await migrate(db)
+    async with db.begin() as conn:
+        await conn.exec_driver_sql("CREATE TABLE n (v INTEGER)")
+        await conn.exec_driver_sql("INSERT INTO n VALUES (1), (2), (3), (4), (5)")
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The calls the event loop waited for on a connection's thread."""
+    calls: list[str] = []
+    real = aiosqlite.Connection._execute
+
+    async def counted(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        call = args[0].func if fn.__name__ == "_tracked" else fn  # the driver's wrapper
+        calls.append(call.__name__)
+        return await real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return calls
+
+
+async def test_the_engine_uses_the_driver(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        assert isinstance(raw.driver_connection, sqlitedriver.Connection)
+
+
+async def test_a_lone_event_is_stored_in_three_hops(engine: AsyncEngine, hops: list[str]) -> None:
+    """Live mics, the insert (its offset is the rowid), the commit; no ROLLBACK on return to
+    the pool. (aiosqlite itself: 13, a SELECT being four hops and an INSERT three.)"""
+    now = 1_774_515_600_000_000
+    async with engine.begin() as conn:
+        await conn.execute(
+            t.mics.insert().values(
+                id="m1",
+                name="m1",
+                streaming=False,
+                recording=False,
+                status="active",
+                thresholds={},
+                connected=False,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    ingest = Ingest(engine, MemoryBus())
+    event = EventIn(mic_id="m1", label_id="crying", confidence=0.5)
+    first = await ingest.accept([event])
+    hops.clear()
+    second = await ingest.accept([event])
+    assert len(hops) == 3
+    assert [r["seq"] for r in first + second] == [1, 2]
+    await ingest.stop()
+
+
+async def test_results_read_as_before(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        result = await conn.execute(text("SELECT v FROM n ORDER BY v"))
+        assert result.fetchone() == (1,)
+        assert result.fetchmany(2) == [(2,), (3,)]
+        assert result.fetchall() == [(4,), (5,)]
+        assert result.fetchone() is None
+        assert (await conn.execute(text("SELECT v FROM n WHERE v > 9"))).all() == []
+        assert (await conn.execute(text("SELECT count(*) FROM n"))).scalar() == 5
+        partial = await conn.execute(text("SELECT v FROM n ORDER BY v"))
+        assert partial.first() == (1,)  # closes the cursor with rows unread
+        updated = await conn.execute(text("UPDATE n SET v = v + 10 WHERE v > 3"))
+        assert updated.rowcount == 2
+        inserted = await conn.execute(text("INSERT INTO n VALUES (7)"))
+        assert inserted.lastrowid == 6
+        await conn.rollback()
+        assert (await conn.execute(text("SELECT max(v) FROM n"))).scalar() == 5
+
+
+async def test_an_open_transaction_is_rolled_back_on_return(
+    engine: AsyncEngine, hops: list[str]
+) -> None:
+    """A connection returned with a write in progress is rolled back (else it would hold
+    SQLite's write lock in the pool); one returned after a read or a commit is not."""
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("INSERT INTO n VALUES (6)")
+        hops.clear()
+    assert hops == ["rollback"]
+    async with engine.connect() as conn:  # not locked out, and the row is gone
+        await conn.exec_driver_sql("INSERT INTO n VALUES (7)")
+        await conn.commit()
+        hops.clear()
+    assert hops == []
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT v FROM n WHERE v > 5"))).all() == [(7,)]
+        hops.clear()
+    assert hops == []
+
+
+async def test_a_failed_statement_inside_a_transaction_is_rolled_back(
+    engine: AsyncEngine,
+) -> None:
+    with pytest.raises(OperationalError):
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("INSERT INTO n VALUES (8)")
+            await conn.exec_driver_sql("INSERT INTO nowhere VALUES (1)")
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("INSERT INTO n VALUES (9)")
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT v FROM n WHERE v > 5"))).all() == [(9,)]
+
+
+async def test_an_explicit_begin_is_seen_as_a_transaction(engine: AsyncEngine) -> None:
+    """Whatever opened it, SQLite's own state decides whether the ROLLBACK is needed."""
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("BEGIN IMMEDIATE")
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw._idle is False
+    async with engine.begin() as conn:  # the write lock was given back
+        await conn.exec_driver_sql("INSERT INTO n VALUES (10)")
