@@ -58,3 +58,30 @@ def test_float_exp_in_range_is_accepted() -> None:
 def test_exp_in_the_past_is_expired_not_invalid() -> None:
     with pytest.raises(TokenExpired):
         check_token(SECRET, _signed(999), now=1000.0, max_ttl=3600)
+
+
+def test_a_token_is_decoded_once_and_its_expiry_judged_on_every_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The signature check is remembered per (secret, token); the time checks are not."""
+    decoded: list[str] = []
+    real = jwt.decode
+
+    def counting(token: str, *args: object, **kwargs: object) -> object:
+        decoded.append(token)
+        return real(token, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    token = _signed(4000, now=1000.0)
+    for now in (1000.0, 2000.0, 3999.0):
+        assert check_token(SECRET, token, now=now, max_ttl=3600).expires_at == 4000
+    assert decoded == [token]
+    with pytest.raises(TokenExpired):
+        check_token(SECRET, token, now=4000.0, max_ttl=3600)
+    with pytest.raises(TokenInvalid):  # a lifetime shorter than the token's: still refused
+        check_token(SECRET, token, now=1000.0, max_ttl=60)
+    with pytest.raises(TokenInvalid):  # another secret: checked afresh, refused
+        check_token("t" * 32, token, now=1000.0, max_ttl=3600)
+    with pytest.raises(TokenInvalid):  # a refusal is not remembered as a pass
+        check_token("t" * 32, token, now=1000.0, max_ttl=3600)
+    assert decoded == [token] * 3
