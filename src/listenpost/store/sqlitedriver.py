@@ -10,9 +10,9 @@ are busy, since every hop waits for a thread to be scheduled (issue 16's latency
 Here a cursor is made, executed and, when the statement returns rows, read to the end in one
 call on the thread; closing it is queued without waiting (the thread runs calls in order, so
 it is closed before the connection's next statement), the same for the connection's own
-`execute`/`executemany` (the events insert calls the driver directly); and a ROLLBACK is skipped when SQLite
-itself said, after the connection's last call, that no transaction is open (what pysqlite's
-`in_transaction` reads: `sqlite3_get_autocommit`). Every sqlite3 call still runs on the
+`execute`/`executemany` (the events insert calls the driver directly); and a ROLLBACK is
+skipped when SQLite itself said, after the connection's last call, that no transaction is
+open (what pysqlite's `in_transaction` reads: `sqlite3_get_autocommit`). Every sqlite3 call still runs on the
 connection's thread, in the order it was made. Rows are read eagerly, as SQLAlchemy's
 adapter already did for every cursor that is not server-side (none is here).
 """
