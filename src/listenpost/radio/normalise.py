@@ -57,6 +57,9 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _load(topic: str, payload: bytes | str) -> Any:
     if isinstance(payload, bytes | bytearray | memoryview):
         try:
@@ -68,7 +71,7 @@ def _load(topic: str, payload: bytes | str) -> Any:
     if not payload.strip():
         return _EMPTY
     try:
-        return json.loads(payload, parse_constant=_reject_constant)
+        return _DECODER.decode(payload)  # json.loads with these options, decoder built once
     except (ValueError, RecursionError) as exc:
         raise NormaliseError("invalid_json", f"invalid JSON: {exc}", topic=topic) from None
 

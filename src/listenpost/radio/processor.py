@@ -60,6 +60,7 @@ log = logging.getLogger("listenpost.radio")
 STREAM = "radio.events"
 Handler = Callable[[Ctx, Any], Awaitable[Emitted]]
 Item = tuple[str, Any]  # (topic, record)
+_COUNTERS: dict[type, Any] = {}
 
 HANDLERS: dict[type, Handler] = {
     ConfigRecord: on_config,
@@ -132,7 +133,10 @@ class RadioProcessor:
             log.exception("skipped MQTT message from %s: the normaliser failed", topic)
             return []
         for record in records:
-            RADIO_MESSAGES.labels(type(record).__name__).inc()
+            counter = _COUNTERS.get(type(record))
+            if counter is None:  # a labelled child looked up once per type, not per record
+                counter = _COUNTERS[type(record)] = RADIO_MESSAGES.labels(type(record).__name__)
+            counter.inc()
             if isinstance(record, ActiveSnapshot):
                 _count_rejected(topic, record)
         if self._refused(topic, records):

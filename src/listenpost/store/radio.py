@@ -67,14 +67,26 @@ async def upsert_many(
             await upsert(conn, table, ident, values, row["first_seen"])
             await widen_seen(conn, table, ident, row["first_seen"], row["last_seen"])
         return
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table)
+    shape = (conn.dialect.name, table, tuple(keys), tuple(rows[0]))
+    stmt = _UPSERTS.get(shape)
+    if stmt is None:  # built once per shape: building it per batch cost more than running it
+        stmt = _UPSERTS[shape] = _upsert_many(conn.dialect.name, table, keys, list(rows[0]))
+    await conn.execute(stmt, rows)
+
+
+_UPSERTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _upsert_many(dialect: str, table: Table, keys: list[str], columns: list[str]) -> Any:
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
     new = stmt.excluded
     first, last = table.c.first_seen, table.c.last_seen
-    values = {c: func.coalesce(new[c], table.c[c]) for c in rows[0] if c not in keys}
+    values: dict[str, Any] = {
+        c: func.coalesce(new[c], table.c[c]) for c in columns if c not in keys
+    }
     values["first_seen"] = case((first > new.first_seen, new.first_seen), else_=first)
     values["last_seen"] = case((last < new.last_seen, new.last_seen), else_=last)
-    await conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=values), rows)
+    return stmt.on_conflict_do_update(index_elements=keys, set_=values)
 
 
 async def heartbeat(conn: AsyncConnection, instance_id: str, at: int, received: int) -> None:
