@@ -27,6 +27,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from ..config import Settings
+from . import mqtt_paho
 from .processor import RadioProcessor
 
 log = logging.getLogger("listenpost.radio.mqtt")
@@ -109,6 +110,7 @@ class MqttIngest:
         self.connected.clear()
 
     def _client(self) -> aiomqtt.Client:
+        mqtt_paho.install()  # v5 properties decoded without rebuilding paho's tables
         props = Properties(PacketTypes.CONNECT)
         props.ReceiveMaximum = self.receive_maximum
         props.SessionExpiryInterval = SESSION_NEVER_EXPIRES
