@@ -96,6 +96,11 @@ class Stream:
         return "units/p25trunk/call", json.dumps({**msg, "timestamp": self.t}).encode()
 
 
+def _event(frame: bytes) -> tuple[str, Any]:
+    body = json.loads(frame)
+    return body["event"], body["data"]
+
+
 def batches(messages: list[Message], seed: int) -> Iterator[list[Message]]:
     rng = random.Random(seed)
     i = 0
@@ -109,11 +114,17 @@ async def ingest(url: str, data_dir: Path, groups: list[list[Message]]) -> tuple
     """Store the message groups, one transaction each; returns (every radio table, events)."""
     engine = make_engine(url)
     await migrate(engine)
-    proc = RadioProcessor(engine, MemoryBus(), str(data_dir))
+    bus = MemoryBus()
+    received: list[tuple[str, Any]] = []
+    bus.subscribe([processor_module.STREAM], lambda m: received.append(_event(m.payload)))
+    await bus.start()
+    proc = RadioProcessor(engine, bus, str(data_dir))
     emitted: Emitted = []
     proc.after_store.append(lambda _records, events: emitted.extend(events))
     for group in groups:
         await proc.handle_batch(group)
+    await bus.stop()
+    assert received == [(e, json.loads(json.dumps(d))) for e, d in emitted]  # each, in order
     tables: dict[str, Any] = {}
     async with engine.connect() as conn:
         for table in rt.metadata.sorted_tables:

@@ -113,8 +113,8 @@ class RadioProcessor:
             if frames:
                 async with order.turn(self.db, self.bus, STREAM) as conn:  # offsets in order
                     published = await self.history.record(conn, frames, now)
-                    for frame, (_, route) in zip(published, frames, strict=True):
-                        await self.bus.publish(STREAM, frame, route)
+                    routes = [route for _, route in frames]  # one bus call per batch, in order
+                    await self.bus.publish_many(STREAM, list(zip(published, routes, strict=True)))
         except Exception:  # stored is stored: a bus failure costs live events, not ingest
             RADIO_ERRORS.labels("publish_failed").inc()
             log.exception("could not publish %d radio event(s)", len(emitted))
