@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import functools
 import os
 import re
 import sys
@@ -164,7 +165,7 @@ async def connect_all(url: str, n: int, headers: list[str], subscribe: bytes | N
             readies.append(ready)
             try:
                 _, proto = await loop.create_connection(
-                    lambda r=ready: Client(request, subscribe, r), host, port
+                    functools.partial(Client, request, subscribe, ready), host, port
                 )
                 clients.append(proto)
             except OSError:

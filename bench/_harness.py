@@ -303,7 +303,7 @@ def dump(name: str, data: Any) -> None:
     (ROOT / "bench" / f".raw_{name}.json").write_text(json.dumps(data, indent=1))
 
 
-UNIT_ON = {
+UNIT_ON: dict[str, Any] = {
     "type": "on",
     "on": {"sys_num": 3, "sys_name": "p25trunk", "unit": 806308, "unit_alpha_tag": "x"},
     "timestamp": 1686711527,
