@@ -15,13 +15,12 @@ from .base import Message
 
 
 def record(message: Message, node: str) -> None:
-    BUS_DELIVERED.labels(message.stream, node).inc()
-    BUS_LAG.labels(message.stream).observe(max(0.0, time.time() - message.published))
+    record_many((message,), node)
 
 
 def record_many(messages: Sequence[Message], node: str) -> None:
-    """`record` for messages of one stream delivered together (one label lookup, one clock
-    read; the lag is still observed once per message)."""
+    """Count messages of one stream delivered together and observe each one's lag (one label
+    lookup and one clock read for all of them)."""
     if not messages:
         return
     stream, now = messages[0].stream, time.time()

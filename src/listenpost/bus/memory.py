@@ -25,20 +25,9 @@ class _Broker:
         self.history: dict[str, deque[Message]] = {}
         self.counters: dict[str, int] = {}
 
-    def append(self, stream: str, payload: bytes, key: bytes | None) -> Message:
-        position = self.counters.get(stream, 0) + 1
-        self.counters[stream] = position
-        message = Message(stream, payload, key, str(position), time.time())
-        kept = self.history.setdefault(stream, deque(maxlen=self.options.maxlen or None))
-        kept.append(message)
-        if self.options.max_age > 0:
-            horizon = message.published - self.options.max_age
-            while kept and kept[0].published < horizon:
-                kept.popleft()
-        return message
-
     def extend(self, stream: str, messages: Batch) -> list[Message]:
-        """`append` for each, with one clock read (they are published together)."""
+        """Number and keep messages published together (one clock read), trimming the
+        stream's history to its count and age bounds."""
         position, now = self.counters.get(stream, 0), time.time()
         made = [
             Message(stream, payload, key, str(position + n), now)
@@ -74,8 +63,9 @@ class MemoryBus:
         if self in self._broker.members:
             return
         for stream, last in list(self._positions.items()):
-            for message in await self.read(stream, str(last), self.options.maxlen or 1 << 62):
-                await self._deliver(message)
+            await self._deliver_many(
+                await self.read(stream, str(last), self.options.maxlen or 1 << 62)
+            )
         self._broker.members.append(self)
 
     async def stop(self) -> None:
@@ -87,9 +77,7 @@ class MemoryBus:
         self._handler = handler
 
     async def publish(self, stream: str, payload: bytes, key: bytes | None = None) -> None:
-        message = self._broker.append(stream, payload, key)
-        for member in list(self._broker.members):
-            await member._deliver(message)
+        await self.publish_many(stream, ((payload, key),))
 
     async def publish_many(self, stream: str, messages: Batch) -> None:
         made = self._broker.extend(stream, messages)
@@ -99,19 +87,8 @@ class MemoryBus:
     async def flush(self, timeout: float) -> bool:
         return True  # publish returns once every member has it
 
-    async def _deliver(self, message: Message) -> None:
-        if self._handler is None or message.stream not in self._streams:
-            return
-        self._positions[message.stream] = int(message.position)
-        from .delivery import record
-
-        record(message, self.options.node)
-        result = self._handler(message)
-        if inspect.isawaitable(result):
-            await result
-
     async def _deliver_many(self, messages: list[Message]) -> None:
-        """`_deliver` for messages of one stream, in order."""
+        """Hand messages of one stream to this member's handler, in order."""
         handler = self._handler
         if handler is None or not messages or messages[0].stream not in self._streams:
             return
