@@ -173,3 +173,23 @@ def pg_block(url: str) -> None:
 
 def pg_unblock(url: str) -> None:
     _pg_admin(url, f'ALTER DATABASE "{url.rsplit("/", 1)[1]}" ALLOW_CONNECTIONS true')
+
+
+async def insert_mic(conn: Any, mic_id: str = "m1") -> None:
+    """A live mic stored directly, for tests that drive the store or `Ingest` without HTTP."""
+    from listenpost.store import tables as t
+
+    now = 1_774_515_600_000_000
+    await conn.execute(
+        t.mics.insert().values(
+            id=mic_id,
+            name=mic_id,
+            streaming=False,
+            recording=False,
+            status="active",
+            thresholds={},
+            connected=False,
+            created_at=now,
+            updated_at=now,
+        )
+    )

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from support import insert_mic
 
 from listenpost.bus.memory import MemoryBus
 from listenpost.sound.ingest import Ingest
 from listenpost.sound.models import EventIn
 from listenpost.store import sqlitedriver
-from listenpost.store import tables as t
 from listenpost.store.db import make_engine
 from listenpost.store.migrations import migrate
 
@@ -57,21 +57,8 @@ async def test_the_engine_uses_the_driver(engine: AsyncEngine) -> None:
 async def test_a_lone_event_is_stored_in_three_hops(engine: AsyncEngine, hops: list[str]) -> None:
     """Live mics, the insert (its offset is the rowid), the commit; no ROLLBACK on return to
     the pool. (aiosqlite itself: 13, a SELECT being four hops and an INSERT three.)"""
-    now = 1_774_515_600_000_000
     async with engine.begin() as conn:
-        await conn.execute(
-            t.mics.insert().values(
-                id="m1",
-                name="m1",
-                streaming=False,
-                recording=False,
-                status="active",
-                thresholds={},
-                connected=False,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        await insert_mic(conn)
     ingest = Ingest(engine, MemoryBus())
     event = EventIn(mic_id="m1", label_id="crying", confidence=0.5)
     first = await ingest.accept([event])

@@ -173,24 +173,20 @@ def test_call_starts_and_ends_cost_no_statement_each(tmp_path: Path) -> None:
     statements (it took one INSERT or UPDATE round trip per call record)."""
     stream = Stream(0)
     calls = [(100 + i % 20, T0 + i) for i in range(100)]
-    starts = [
-        (
-            "feeds/call_start",
-            json.dumps(
-                {**stream.start_msg, "call": stream._call(stream.start_msg["call"], tg, start)}
-            ).encode(),
-        )
-        for tg, start in calls
-    ]
-    ends = [
-        (
-            "feeds/call_end",
-            json.dumps(
-                {**stream.end_msg, "call": stream._call(stream.end_msg["call"], tg, start)}
-            ).encode(),
-        )
-        for tg, start in calls
-    ]
+
+    def messages(topic: str, template: dict[str, Any]) -> list[tuple[str, bytes]]:
+        return [
+            (
+                topic,
+                json.dumps(
+                    {**template, "call": stream._call(template["call"], tg, start)}
+                ).encode(),
+            )
+            for tg, start in calls
+        ]
+
+    starts = messages("feeds/call_start", stream.start_msg)
+    ends = messages("feeds/call_end", stream.end_msg)
 
     async def run() -> tuple[list[str], int]:
         engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/c.db")

@@ -20,7 +20,7 @@ from helpers import make_mic
 from sqlalchemy import Text, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from support import Server, create_pg_database
+from support import Server, create_pg_database, insert_mic
 from websockets.sync.client import connect
 
 from listenpost.bus.base import Batch
@@ -104,9 +104,7 @@ def test_concurrent_requests_are_stored_whole_and_in_stream_order(server: Server
         ).json()
         total, rest = listed["total_cnt"], listed["results"]
         for page in range(2, listed["max_page"] + 1):
-            more = c.get(
-                "/api/v1/events", params={"mic_id": mic["id"], "size": 100, "page": page}
-            )
+            more = c.get("/api/v1/events", params={"mic_id": mic["id"], "size": 100, "page": page})
             rest += more.json()["results"]
     assert total == len(acked) == len(set(acked))
     assert sorted(frames) == sorted(acked)
@@ -136,21 +134,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
     db = make_engine(db_url)
     await migrate(db)
-    now = 1_774_515_600_000_000
     async with db.begin() as conn:
-        await conn.execute(
-            t.mics.insert().values(
-                id="m1",
-                name="m1",
-                streaming=False,
-                recording=False,
-                status="active",
-                thresholds={},
-                connected=False,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        await insert_mic(conn)
     yield db
     await db.dispose()
 
