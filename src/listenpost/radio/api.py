@@ -5,22 +5,24 @@ Lists use the sound API's page envelope; field names follow tr-engine (contracts
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
 from ..auth.deps import require_access, require_access_or_query
 from ..errors import ApiError, Conflict, NotFound
+from ..node import node_of
 from ..params import INT64_MAX, Int64Query, Page, Size, int64_param, iso_param, text_params
 from ..schemas import Data, documented
 from ..schemas import Page as Listing
-from ..store import radio as q
-from ..store import radio_tables as rt
-from ..store.paging import contains_pattern, envelope, fetch_page
+from ..store import radio as store
+from ..store import radio_lists as lists
+from ..store.paging import envelope
 from . import views
 
 router = APIRouter(
@@ -43,22 +45,27 @@ AUDIO_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _db(request: Request) -> Any:
-    return request.app.state.node.engine
+Fetch = Callable[[AsyncConnection], Awaitable[Any]]
+
+
+async def _read(request: Request, fetch: Fetch) -> Any:
+    async with node_of(request).engine.connect() as conn:
+        return await fetch(conn)
 
 
 async def _page(
-    request: Request, query: Select[Any], page: int, size: int, view: Any
+    request: Request, page: int, size: int, view: Callable[[Any], dict[str, Any]], fetch: Fetch
 ) -> dict[str, Any]:
-    async with _db(request).connect() as conn:
-        total, rows = await fetch_page(conn, query, page, size)
+    """One page of a listing (`fetch` gives (total, rows)) in the page envelope."""
+    total, rows = await _read(request, fetch)
     return envelope(page, size, total, [view(r) for r in rows])
 
 
 @router.get("/systems", summary="Radio systems", responses=documented(Listed))
 async def systems(request: Request, page: Page = 1, size: Size = 10) -> dict[str, Any]:
-    q = select(rt.systems).order_by(rt.systems.c.short_name)
-    return await _page(request, q, page, size, views.system_view)
+    return await _page(
+        request, page, size, views.system_view, lambda c: lists.systems(c, page, size)
+    )
 
 
 @router.get(
@@ -67,22 +74,23 @@ async def systems(request: Request, page: Page = 1, size: Size = 10) -> dict[str
     responses=documented(Listed),
 )
 async def instances(request: Request, page: Page = 1, size: Size = 10) -> dict[str, Any]:
-    return await _page(request, q.instances_query(), page, size, views.instance_view)
+    return await _page(
+        request, page, size, views.instance_view, lambda c: lists.instances(c, page, size)
+    )
 
 
-async def _resolve(request: Request, table: Any, id_col: str, ident: str, what: str) -> Any:
+async def _resolve(request: Request, what: str, ident: str) -> Any:
     """`sysid:id` or a plain id; 409 with candidates when a plain id is in several systems."""
     sysid, _, raw = ident.rpartition(":")
     number = int64_param(f"path.{what}_id (sysid:integer or integer)", raw)
-    conds = [table.c[id_col] == number] + ([table.c.sysid == sysid] if sysid else [])
-    async with _db(request).connect() as conn:
-        rows = (await conn.execute(select(table).where(*conds))).mappings().all()
+    rows = await _read(request, lambda c: lists.by_number(c, what, number, sysid or None))
     if not rows:
         raise NotFound(f"{what} {ident!r} not found")
     if len(rows) > 1:
+        column = lists.NUMBERED[what][1]
         raise Conflict(
             f"{what} {ident!r} exists in several systems; use sysid:id",
-            candidates=[f"{r['sysid']}:{r[id_col]}" for r in rows],
+            candidates=[f"{r['sysid']}:{r[column]}" for r in rows],
         )
     return rows[0]
 
@@ -95,16 +103,13 @@ async def talkgroups(
     sysid: str | None = None,
     search: str | None = None,
 ) -> dict[str, Any]:
-    c = rt.talkgroups.c
-    q = select(rt.talkgroups)
-    if sysid:
-        q = q.where(c.sysid == sysid)
-    if search:
-        pattern = contains_pattern(search)  # `%` and `_` match themselves
-        q = q.where(
-            or_(c.alpha_tag.ilike(pattern, escape="\\"), c.description.ilike(pattern, escape="\\"))
-        )
-    return await _page(request, q.order_by(c.sysid, c.tgid), page, size, views.talkgroup_view)
+    return await _page(
+        request,
+        page,
+        size,
+        views.talkgroup_view,
+        lambda c: lists.talkgroups(c, page, size, sysid, search),
+    )
 
 
 @router.get(
@@ -113,8 +118,7 @@ async def talkgroups(
     responses=documented(One),
 )
 async def talkgroup(talkgroup_id: str, request: Request) -> dict[str, Any]:
-    row = await _resolve(request, rt.talkgroups, "tgid", talkgroup_id, "talkgroup")
-    return {"data": views.talkgroup_view(row)}
+    return {"data": views.talkgroup_view(await _resolve(request, "talkgroup", talkgroup_id))}
 
 
 @router.get(
@@ -123,11 +127,13 @@ async def talkgroup(talkgroup_id: str, request: Request) -> dict[str, Any]:
 async def talkgroup_calls(
     talkgroup_id: str, request: Request, page: Page = 1, size: Size = 10
 ) -> dict[str, Any]:
-    tg = await _resolve(request, rt.talkgroups, "tgid", talkgroup_id, "talkgroup")
-    c = rt.calls.c
-    q = select(rt.calls).where(c.sysid == tg["sysid"], c.talkgroup == tg["tgid"])
+    tg = await _resolve(request, "talkgroup", talkgroup_id)
     return await _page(
-        request, q.order_by(c.start_time.desc(), c.id.desc()), page, size, views.call_view
+        request,
+        page,
+        size,
+        views.call_view,
+        lambda c: lists.calls_on_talkgroup(c, page, size, tg["sysid"], tg["tgid"]),
     )
 
 
@@ -135,25 +141,27 @@ async def talkgroup_calls(
 async def units(
     request: Request, page: Page = 1, size: Size = 10, sysid: str | None = None
 ) -> dict[str, Any]:
-    c = rt.units.c
-    q = select(rt.units).where(c.sysid == sysid) if sysid else select(rt.units)
-    return await _page(request, q.order_by(c.sysid, c.unit_id), page, size, views.unit_view)
+    return await _page(
+        request, page, size, views.unit_view, lambda c: lists.units(c, page, size, sysid)
+    )
 
 
 @router.get("/units/{unit_id}", summary="One unit (sysid:unit or unit)", responses=documented(One))
 async def unit(unit_id: str, request: Request) -> dict[str, Any]:
-    return {"data": views.unit_view(await _resolve(request, rt.units, "unit_id", unit_id, "unit"))}
+    return {"data": views.unit_view(await _resolve(request, "unit", unit_id))}
 
 
 @router.get("/units/{unit_id}/events", summary="A unit's events", responses=documented(Listed))
 async def unit_events(
     unit_id: str, request: Request, page: Page = 1, size: Size = 10
 ) -> dict[str, Any]:
-    u = await _resolve(request, rt.units, "unit_id", unit_id, "unit")
-    c = rt.unit_events.c
-    q = select(rt.unit_events).where(c.sysid == u["sysid"], c.unit == u["unit_id"])
+    u = await _resolve(request, "unit", unit_id)
     return await _page(
-        request, q.order_by(c.time.desc(), c.id.desc()), page, size, views.unit_event_view
+        request,
+        page,
+        size,
+        views.unit_event_view,
+        lambda c: lists.events_of_unit(c, page, size, u["sysid"], u["unit_id"]),
     )
 
 
@@ -172,45 +180,13 @@ async def all_unit_events(
 ) -> dict[str, Any]:
     """The dashboard's unit activity log starts from here before /api/ws takes over. Ordered
     by id (the order stored, the primary key) so the first page never sorts the whole table."""
-    c = rt.unit_events.c
-    conds: list[ColumnElement[bool]] = []
-    if system:
-        conds.append(or_(c.system == system, c.sysid == system))
-    if talkgroup is not None:
-        conds.append(c.talkgroup == talkgroup)
-    if unit is not None:
-        conds.append(c.unit == unit)
-    q = select(rt.unit_events).where(and_(True, *conds)).order_by(c.id.desc())
-    return await _page(request, q, page, size, views.unit_event_view)
-
-
-def _call_filters(
-    system: str | None,
-    talkgroup: int | None,
-    unit: int | None,
-    start: int | None,
-    end: int | None,
-    emergency: bool | None,
-    encrypted: bool | None,
-) -> list[ColumnElement[bool]]:
-    c = rt.calls.c
-    conds: list[ColumnElement[bool]] = []
-    if system:
-        conds.append(or_(c.system == system, c.sysid == system))
-    if talkgroup is not None:
-        conds.append(c.talkgroup == talkgroup)
-    if unit is not None:
-        in_tx = select(rt.transmissions.c.call_id).where(rt.transmissions.c.unit == unit)
-        conds.append(or_(c.unit == unit, c.id.in_(in_tx)))
-    if start is not None:
-        conds.append(c.start_time >= start)
-    if end is not None:
-        conds.append(c.start_time <= end)
-    if emergency is not None:
-        conds.append(c.emergency.is_(emergency))
-    if encrypted is not None:
-        conds.append(c.encrypted.is_(encrypted))
-    return conds
+    return await _page(
+        request,
+        page,
+        size,
+        views.unit_event_view,
+        lambda c: lists.unit_events(c, page, size, system, talkgroup, unit),
+    )
 
 
 @router.get("/calls", summary="Calls, newest first", responses=documented(Listed))
@@ -226,7 +202,7 @@ async def calls(
     emergency: bool | None = None,
     encrypted: bool | None = None,
 ) -> dict[str, Any]:
-    conds = _call_filters(
+    wanted = lists.CallFilter(
         system,
         talkgroup,
         unit,
@@ -235,27 +211,23 @@ async def calls(
         emergency,
         encrypted,
     )
-    c = rt.calls.c
-    q = select(rt.calls).where(and_(True, *conds)).order_by(c.start_time.desc(), c.id.desc())
-    return await _page(request, q, page, size, views.call_view)
+    return await _page(
+        request, page, size, views.call_view, lambda c: lists.calls(c, page, size, wanted)
+    )
 
 
 @router.get(
     "/calls/active", summary="Calls in progress (in-memory tracker)", responses=documented(Many)
 )
 async def active_calls(request: Request) -> dict[str, Any]:
-    live = list(request.app.state.node.radio.active.live.values())
-    ids = [entry.call_id for entry in live]
-    async with _db(request).connect() as conn:
-        rows = (await conn.execute(select(rt.calls).where(rt.calls.c.id.in_(ids)))).mappings()
-        found = [views.call_view(r) for r in rows]
-    return {"data": sorted(found, key=lambda x: x["id"])}
+    radio = node_of(request).radio
+    ids = [entry.call_id for entry in radio.active.live.values()] if radio else []
+    rows = await _read(request, lambda c: lists.calls_by_id(c, ids))
+    return {"data": sorted((views.call_view(r) for r in rows), key=lambda x: x["id"])}
 
 
 async def _call_row(request: Request, call_id: int) -> Any:
-    async with _db(request).connect() as conn:
-        row = (await conn.execute(select(rt.calls).where(rt.calls.c.id == call_id))).mappings()
-        found = row.first()
+    found = await _read(request, lambda c: store.call(c, call_id))
     if found is None:
         raise NotFound(f"call {call_id} not found")
     return found
@@ -273,17 +245,7 @@ async def call(call_id: CallId, request: Request) -> dict[str, Any]:
 )
 async def transmissions(call_id: CallId, request: Request) -> dict[str, Any]:
     await _call_row(request, call_id)
-    t = rt.transmissions.c
-    async with _db(request).connect() as conn:
-        rows = (
-            (
-                await conn.execute(
-                    select(rt.transmissions).where(t.call_id == call_id).order_by(t.position, t.id)
-                )
-            )
-            .mappings()
-            .all()
-        )
+    rows = await _read(request, lambda c: lists.transmissions(c, call_id))
     return {"data": [views.transmission_view(r) for r in rows]}
 
 
@@ -298,7 +260,7 @@ async def audio(call_id: CallId, request: Request) -> FileResponse:
     row = await _call_row(request, call_id)
     if not row["audio_path"]:
         raise NotFound(f"call {call_id} has no audio")
-    path = FilePath(request.app.state.node.settings.data_dir).resolve() / row["audio_path"]
+    path = FilePath(node_of(request).settings.data_dir).resolve() / row["audio_path"]
     if not path.is_file():
         raise NotFound(f"call {call_id}: audio file is missing")
     response = FileResponse(
@@ -329,9 +291,9 @@ def _check_range(request: Request, response: FileResponse, size: int) -> None:
 
 @router.get("/recorders", summary="Recorders and their last state", responses=documented(Listed))
 async def recorders(request: Request, page: Page = 1, size: Size = 10) -> dict[str, Any]:
-    c = rt.recorders.c
-    q = select(rt.recorders).order_by(c.instance_id, c.src_num, c.rec_num)
-    return await _page(request, q, page, size, views.recorder_view)
+    return await _page(
+        request, page, size, views.recorder_view, lambda c: lists.recorders(c, page, size)
+    )
 
 
 @router.get("/stats/rates", summary="Decode rates, newest first", responses=documented(Listed))
@@ -343,13 +305,11 @@ async def rates(
     start: str | None = None,
     end: str | None = None,
 ) -> dict[str, Any]:
-    c = rt.rates.c
-    conds: list[ColumnElement[bool]] = []
-    if system:
-        conds.append(c.system == system)
-    if (s := iso_param("start", start)) is not None:
-        conds.append(c.time >= s)
-    if (e := iso_param("end", end)) is not None:
-        conds.append(c.time <= e)
-    q = select(rt.rates).where(and_(True, *conds)).order_by(c.time.desc(), c.id.desc())
-    return await _page(request, q, page, size, views.rate_view)
+    since, until = iso_param("start", start), iso_param("end", end)
+    return await _page(
+        request,
+        page,
+        size,
+        views.rate_view,
+        lambda c: lists.rates(c, page, size, system, since, until),
+    )

@@ -98,8 +98,7 @@ async def _store_audio(ctx: Ctx, a: AudioRecord, call_id: int) -> bool:
 async def _store_lists(ctx: Ctx, a: AudioRecord, call_id: int, existed: bool) -> None:
     conn = ctx.conn
     if existed:
-        for table in (rt.transmissions, rt.frequencies):
-            await conn.execute(table.delete().where(table.c.call_id == call_id))
+        await q.forget_call_lists(conn, call_id)
     for i, s in enumerate(a.src_list):
         nxt = a.src_list[i + 1].pos if i + 1 < len(a.src_list) else a.length
         dur = None if nxt is None or s.pos is None else max(0.0, nxt - s.pos)

@@ -71,7 +71,7 @@ class Deferred:
             if rows:
                 await q.upsert_many(conn, table, list(touched[0][1].keys), rows)
         for table, rows in self.rows.items():
-            await conn.execute(table.insert(), rows)
+            await q.insert_rows(conn, table, rows)
         self.seen.clear()
         self.rows.clear()
         self.systems.clear()

@@ -152,12 +152,27 @@ _BY_ID = "row_id_"  # the WHERE parameter of the updates by primary key (not a c
 _UPDATE_RECORDER = rt.recorders.update().where(rt.recorders.c.id == bindparam(_BY_ID))
 
 
-async def insert(conn: AsyncConnection, table: Table, values: dict[str, Any]) -> int:
+def _insert(table: Table) -> Any:
     stmt = _INSERTS.get(table)
     if stmt is None:
         stmt = _INSERTS[table] = table.insert()
-    result = await conn.execute(stmt, values)
+    return stmt
+
+
+async def insert(conn: AsyncConnection, table: Table, values: dict[str, Any]) -> int:
+    result = await conn.execute(_insert(table), values)
     return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+async def insert_rows(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Append-only rows (unit events, rates, control-channel messages) in one statement."""
+    await conn.execute(_insert(table), rows)
+
+
+async def forget_call_lists(conn: AsyncConnection, call_id: int) -> None:
+    """A call's transmissions and frequencies, before a repeated audio message rewrites them."""
+    for table in (rt.transmissions, rt.frequencies):
+        await conn.execute(table.delete().where(table.c.call_id == call_id))
 
 
 async def recorder(conn: AsyncConnection, instance: str, src: int, rec: int) -> RowMapping | None:
