@@ -17,6 +17,7 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.responses import FileResponse, HTMLResponse
 
 from .errors import ApiError
+from .node import node_of
 
 WEB = Path(str(resources.files("listenpost") / "web"))
 SWAGGER = "/ui/vendor/swagger-ui-5.35.0"
@@ -46,7 +47,7 @@ async def dashboard() -> FileResponse:
 @router.get("/ui/config.json")
 async def ui_config(request: Request) -> dict[str, Any]:
     """What the page needs to know of the server's settings (nothing secret)."""
-    settings = request.app.state.node.settings
+    settings = node_of(request).settings
     return {"map_tiles": settings.map_tiles or None}
 
 

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from ..auth.deps import require_access
 from ..errors import Invalid, NotFound
+from ..node import Node, node_of
 from ..params import Page, Size, iso_param, text_params
 from ..schemas import Page as Listing
 from ..schemas import documented
@@ -70,8 +71,8 @@ def check_rule_values(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _node(request: Request) -> Any:
-    return request.app.state.node
+def _node(request: Request) -> Node:
+    return node_of(request)
 
 
 async def _rule_or_404(request: Request, rule_id: str) -> dict[str, Any]:

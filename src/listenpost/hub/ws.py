@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..auth.deps import accept_or_refuse, claims_of
 from ..errors import error_response
 from ..metrics import CONNECTIONS_REFUSED
+from ..node import node_of
 from ..resume import replay as resume
 from .client import TOO_SLOW, Client, FullPolicy
 from .wire import AsgiWire, wire_of
@@ -22,7 +23,7 @@ HANDED_OVER = "listenpost.handed_over"  # scope key: the key slot is released at
 async def admitted(ws: WebSocket, public: bool = False) -> AsyncIterator[bool]:
     """Accept the handshake (or refuse it: 401/403 from auth, 429 when the caller's API key
     already holds `max_websockets_per_key` sockets); the key's slot is held until exit."""
-    node = ws.app.state.node
+    node = node_of(ws)
     claims = claims_of(ws)
     key = None if claims is None else claims.key_id
     limit = node.settings.max_websockets_per_key
@@ -47,7 +48,7 @@ def detach(ws: WebSocket, client: Client, reads: bool = False) -> bool:
     hand_over = getattr(client.wire, "detach", None)
     if hand_over is None:
         return False
-    node = ws.app.state.node
+    node = node_of(ws)
     claims = claims_of(ws)
     key = None if claims is None else claims.key_id
     ws.scope[HANDED_OVER] = True
@@ -77,7 +78,7 @@ async def _serve(
 ) -> None:
     """Say `hello`, then let the hub write frames (and keep-alives) straight to the socket
     while this task only waits for the client's end (or its shedding, which closes it)."""
-    node = ws.app.state.node
+    node = node_of(ws)
     await ws.send_text("hello")
     wire = wire_of(ws)
     name = resume.stream_of(stream, request)

@@ -15,6 +15,7 @@ from starlette.websockets import WebSocketDisconnect
 from ..hub.client import Client, FullPolicy
 from ..hub.wire import AsgiWire, wire_of
 from ..hub.ws import admitted, detach
+from ..node import node_of
 from ..resume import replay as resume
 from .processor import STREAM
 from .session import Session
@@ -31,14 +32,14 @@ async def radio_ws(ws: WebSocket) -> None:
     bad, request = await resume.refused(ws, wrapped_flag=False)
     if bad:
         return
-    async with admitted(ws, public=ws.app.state.node.settings.radio_ws_public) as accepted:
+    async with admitted(ws, public=node_of(ws).settings.radio_ws_public) as accepted:
         if accepted:
             await _serve(ws, request)
 
 
 async def _serve(ws: WebSocket, request: resume.p.ResumeRequest | None = None) -> None:
     """The hub writes matching frames straight to the socket; this task reads requests."""
-    node = ws.app.state.node
+    node = node_of(ws)
     session = Session(node.settings.ws_max_subscriptions)
     wire = wire_of(ws)
     reason = "client is not reading its replies"

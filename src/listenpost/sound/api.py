@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from ..auth.deps import require_access
 from ..errors import Invalid, NotFound
 from ..jsonbody import OrjsonRoute
+from ..node import Node, node_of
 from ..params import Page, Size, iso_param, text_params
 from ..schemas import Data, documented
 from ..schemas import Page as Listing
@@ -29,8 +30,8 @@ router = APIRouter(
 )
 
 
-def _node(request: Request) -> Any:
-    return request.app.state.node
+def _node(request: Request) -> Node:
+    return node_of(request)
 
 
 def _mic_values(body: MicCreate | MicPatch, current: dict[str, Any]) -> dict[str, Any]:
