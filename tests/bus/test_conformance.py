@@ -311,3 +311,31 @@ async def test_killed_connections_resume_where_they_stopped() -> None:
     finally:
         await admin.aclose()
         await group.close()
+
+
+async def test_a_message_stored_twice_is_delivered_once() -> None:
+    """Redis: a publisher that never saw its acknowledgement writes the batch again (same
+    `<publisher>:<counter>`); the node delivers it once and counts the repeat. An entry
+    without a usable id (another writer's) is still delivered: nothing is lost."""
+    group = Cluster(shared_url("redis"))
+    admin = Redis.from_url(group.url)
+    try:
+        (peer,) = await group.add(1)
+        key = f"{group.prefix}:{STREAMS[0]}"
+        duplicates = BUS_ERRORS.labels("duplicate")._value.get()
+        entries: list[dict[str, bytes | str]] = [
+            {"p": b"one", "m": "other:1"},
+            {"p": b"one", "m": "other:1"},
+            {"p": b"two", "m": "other:2"},
+            {"p": b"three"},
+            {"p": b"four", "m": "other:x"},
+        ]
+        for fields in entries:
+            await admin.xadd(key, fields)  # type: ignore[arg-type]
+        await peer.bus.publish(STREAMS[0], b"last")  # arrives after all of the above
+        await eventually(lambda: b"last" in peer.payloads(STREAMS[0]), "the last message")
+        assert peer.payloads(STREAMS[0]) == [b"one", b"two", b"three", b"four", b"last"]
+        assert BUS_ERRORS.labels("duplicate")._value.get() == duplicates + 1
+    finally:
+        await admin.aclose()
+        await group.close()

@@ -90,6 +90,9 @@ def test_patch_thresholds_accepts_both_forms_and_merges(server: Server) -> None:
         th = r.json()["data"]["thresholds"]
         assert th["breathing_heavily"] == {"sound_level_ge": 65, "confidence": 0.5}
         assert th["scream_male"] == {"sound_level_ge": None, "confidence": 0.3}
+        r = c.patch(url, json={"thresholds": {"breathing_heavily": {"confidence": None}}})
+        th = r.json()["data"]["thresholds"]  # the object form changes only what it names
+        assert th["breathing_heavily"] == {"sound_level_ge": 65, "confidence": None}
         r = c.patch(url, json={"name": "Renamed", "status": "inactive"})
         data = r.json()["data"]
         assert data["name"] == "Renamed" and data["status"] == "inactive"
@@ -103,6 +106,8 @@ def test_patch_rejects_bad_values_with_field_names(server: Server) -> None:
         for body, field in (
             ({"thresholds": {"glass_break": 2}}, "glass_break"),
             ({"thresholds": {"not_a_label": 0.5}}, "not_a_label"),
+            ({"thresholds": {"glass_break": "high"}}, "glass_break: must be a number"),
+            ({"thresholds": {"glass_break": {"loudness": 3}}}, "loudness"),
             ({"status": "sleeping"}, "status"),
             ({"location": {"latitude": 91, "longitude": 0}}, "latitude"),
             ({"name": 5}, "name"),

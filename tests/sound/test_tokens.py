@@ -37,7 +37,10 @@ def _signed(exp: object, now: float = 1000.0) -> str:
 
 @pytest.mark.parametrize(
     "exp",
-    ["nan", "4000", float("nan"), float("inf"), 10**30, 1e30, True, None, [4000], {"v": 4000}],
+    [
+        *("nan", "4000", float("nan"), float("inf"), 10**30, 1e30, 10**400),
+        *(True, None, [4000], {"v": 4000}),
+    ],
 )
 def test_signed_token_with_a_malformed_or_absurd_exp_is_invalid(exp: object) -> None:
     with pytest.raises(TokenInvalid):

@@ -18,11 +18,10 @@ def _number(value: Any, where: str, low: float, high: float) -> float:
     return float(value)
 
 
-def merge(current: dict[str, Threshold], patch: Any) -> dict[str, Threshold]:
+def merge(current: dict[str, Threshold], patch: dict[str, Any]) -> dict[str, Threshold]:
     """Apply a thresholds PATCH: per label, a bare number sets `confidence` (keeping
-    `sound_level_ge`), an object sets the fields it names. Labels not named keep theirs."""
-    if not isinstance(patch, dict):
-        raise ValueError("thresholds: must be an object keyed by label id")
+    `sound_level_ge`), an object sets the fields it names. Labels not named keep theirs.
+    (The request model has already refused a `thresholds` that is not an object.)"""
     result = {k: dict(v) for k, v in current.items()}
     for raw_id, value in patch.items():
         label_id = ALIASES.get(raw_id, raw_id)
