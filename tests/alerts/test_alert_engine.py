@@ -216,3 +216,75 @@ def test_system_silence_counts_messages_and_the_heartbeats_of_its_instance() -> 
     [fired] = e.tick(T0 + 110)
     assert isinstance(fired, Fired) and fired.group_key == "system=p25"
     assert fired.refs[0]["system"] == "p25"
+
+
+def test_unit_event_rule_matches_only_the_types_it_lists() -> None:
+    e = engine(rule(source="radio", match={"unit_event_types": ["join"]}))
+
+    def unit_event(i: int, kind: str) -> Fact:
+        return Fact("radio", f"u{i}", T0, event="unit_event", system="p25", unit_event_type=kind)
+
+    assert e.feed(unit_event(1, "call")) == []
+    assert len(e.feed(unit_event(2, "join"))) == 1
+
+
+def test_rules_set_again_keep_their_cooldowns_only_when_unchanged() -> None:
+    spec = rule(cooldown_seconds=600)
+    e = engine(spec)
+    first = e.feed(sound(1, T0))[0]
+    e.set_rules([dict(spec)], T0 + 1)  # the same rule read again: its cooldown holds
+    assert isinstance(e.feed(sound(2, T0 + 2))[0], Repeated)
+    e.set_rules([], T0 + 3)  # deleted: nothing matches, the open alert is forgotten
+    assert e.feed(sound(3, T0 + 4)) == []
+    e.forget(first.alert_id)  # resolving it after the rule went is harmless
+    e.set_rules([spec], T0 + 5)  # back: a fresh rule, so a new alert
+    back = e.feed(sound(4, T0 + 6))[0]
+    assert isinstance(back, Fired) and back.alert_id != first.alert_id
+    e.set_rules([{**spec, "cooldown_seconds": 300}], T0 + 7)  # changed: state starts afresh
+    assert isinstance(e.feed(sound(5, T0 + 8))[0], Fired)
+    e.set_rules([{**spec, "enabled": False}], T0 + 9)  # disabled: nothing fires
+    assert e.feed(sound(6, T0 + 10)) == []
+
+
+def test_a_stored_open_alert_restores_its_cooldown_at_start() -> None:
+    e = engine(rule(cooldown_seconds=600), rule(id="r2"))
+    e.restore("r1", "", "stored", T0, 0.9)
+    e.restore("r2", "", "other", T0, None)  # no cooldown: nothing to restore
+    e.restore("gone", "", "old", T0, None)  # its rule was deleted meanwhile
+    found = {d.rule_id: d for d in e.feed(sound(1, T0 + 10))}
+    assert isinstance(found["r1"], Repeated) and found["r1"].alert_id == "stored"
+    assert isinstance(found["r2"], Fired)
+    e.forget("stored")
+    assert isinstance(e.feed(sound(2, T0 + 11))[0], Fired)
+
+
+def test_expire_drops_cooldowns_that_ended() -> None:
+    """Memory: a cooldown over before the watermark is forgotten (what a long-running
+    server would otherwise keep for every group it ever alerted on)."""
+    counting = rule(id="r2", count={"min_events": 5, "window_seconds": 10})
+    e = engine(rule(cooldown_seconds=60, group_by=["mic"]), counting)
+    for i in range(3):
+        e.feed(sound(i, T0, mic=f"m{i}"))
+    e.feed(sound(9, T0 + 30, mic="late"))
+    e.expire(T0 + 60)
+    assert sorted(g for _, g in e._alerts.values()) == ["mic=late"]
+    assert e._rules["r2"].refs == {}  # and the events a count window held
+    assert isinstance(e.feed(sound(10, T0 + 61, mic="late"))[0], Repeated)
+
+
+def test_silence_rules_watch_only_their_subjects() -> None:
+    mics = rule(source="silence", match={"kind": "mic", "mic_ids": ["m1"], "for_seconds": 30})
+    systems = rule(id="r2", source="silence", match={"kind": "system", "for_seconds": 30})
+    e = engine(mics, systems, rule(id="r3"))  # and a sound rule, which never ticks
+    e.feed(sound(1, T0, mic="m2"))  # another mic, and no system: watched by neither
+    fired = e.tick(T0 + 30)
+    assert [d.group_key for d in fired] == ["mic=m1"]
+
+
+def test_decode_rate_spell_starts_at_the_first_low_report() -> None:
+    spec = rule(source="silence", match={"kind": "decode_rate", "below": 10, "for_seconds": 60})
+    e = engine(spec)
+    for t, value in ((T0, 5), (T0 + 30, 4)):
+        e.feed(Fact("radio", "r", t, event="rate_update", system="p25", decode_rate=value))
+    [fired] = e.tick(T0 + 60)
+    assert fired.refs[0]["since"] == T0

@@ -58,6 +58,23 @@ def test_rule_crud_and_validation_names_the_field(server: Server) -> None:
                 "realert_above_confidence",
             ),
             ({"source": "silence", "match": {"kind": "mic"}}, "match.for_seconds"),
+            (
+                {"count": {"min_events": 2, "window_seconds": 9, "group_by": ["mic", "mic"]}},
+                "count.group_by: a field is listed twice",
+            ),
+            ({"schedule": {"timezone": "UTC", "from": "08:00", "to": "08:00"}}, "schedule.to"),
+            (
+                {
+                    "source": "silence",
+                    "match": {"kind": "mic", "for_seconds": 60},
+                    "count": {"min_events": 2, "window_seconds": 60},
+                },
+                "cannot count",
+            ),
+            (
+                {"source": "silence", "match": {"kind": "decode_rate", "for_seconds": 60}},
+                "match.below",
+            ),
             ({"colour": "red"}, "colour"),
         ):
             r = c.patch(url, json=body)
@@ -68,6 +85,15 @@ def test_rule_crud_and_validation_names_the_field(server: Server) -> None:
         assert r.status_code == 422 and "topic" in r.json()["detail"]["message"]
         r = c.post("/api/v1/alert-targets", json={"name": "a", "kind": "apprise", "url": "nope"})
         assert r.status_code == 422 and "url" in r.json()["detail"]["message"]
+        mqtt = {"name": "m", "kind": "mqtt", "url": "mqtt://127.0.0.1", "topic": "lp/a"}
+        for fields, message in (
+            ({"topic": "lp/#"}, "topic: a publish topic may not contain + or #"),
+            ({"url": "http://127.0.0.1"}, "url: unsupported MQTT URL scheme"),
+            ({"secret": "s" * 8}, "secret: only webhook targets are signed"),
+            ({"kind": "webhook", "url": "http://127.0.0.1:9/"}, "topic: only mqtt targets"),
+        ):
+            r = c.post("/api/v1/alert-targets", json={**mqtt, **fields})
+            assert r.status_code == 422 and message in r.json()["detail"]["message"], r.text
         assert c.delete(url).status_code == 204 and c.get(url).status_code == 404
         target_url = f"/api/v1/alert-targets/{target['id']}"
         to_mqtt = {"kind": "mqtt", "url": "mqtt://127.0.0.1", "topic": "lp/a"}

@@ -182,9 +182,6 @@ class Engine:
         self._alerts: dict[str, tuple[str, str]] = {}  # open alert id -> (rule id, group key)
         self._instances: dict[str, set[str]] = {}  # radio instance -> systems it reported
 
-    def rule_ids(self) -> list[str]:
-        return sorted(self._rules)
-
     def set_rule(self, spec: Mapping[str, Any], now: float) -> None:
         """Add or replace a rule (state is kept when the spec is unchanged)."""
         old = self._rules.get(spec["id"])
