@@ -67,7 +67,3 @@ def parse_iso(text: str) -> int:
     if not EARLIEST_US <= us < LATEST_US:
         raise ValueError(f"{text!r} is outside the accepted window, {WINDOW_TEXT}")
     return us
-
-
-def in_window(us: int) -> bool:
-    return EARLIEST_US <= us < LATEST_US

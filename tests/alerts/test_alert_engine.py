@@ -10,10 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from listenpost.alerts.engine import Engine, Fact, Fired, Repeated
+from listenpost.alerts.facts import radio_facts
 from listenpost.alerts.model import check_rule
 from listenpost.alerts.schedule import DAYS
 from listenpost.composite.engine import BaseEvent, CompositeOpened, RuleSpec
 from listenpost.composite.engine import Engine as CompositeEngine
+from listenpost.radio.records import Heartbeat, Skipped
 
 T0 = 1_780_000_000.0
 
@@ -288,3 +290,35 @@ def test_decode_rate_spell_starts_at_the_first_low_report() -> None:
         e.feed(Fact("radio", "r", t, event="rate_update", system="p25", decode_rate=value))
     [fired] = e.tick(T0 + 60)
     assert fired.refs[0]["since"] == T0
+
+
+def test_radio_records_naming_no_system_or_instance_say_nothing_of_liveness() -> None:
+    """An ignored message or an anonymous heartbeat cannot keep any silence rule quiet."""
+    records = [
+        Skipped(topic="tr/feeds/x", reason="empty payload"),
+        Heartbeat(instance_id=None, timestamp=None),
+        Heartbeat(instance_id="east", timestamp=None),
+    ]
+    [fact] = radio_facts(records, [], T0)
+    assert (fact.event, fact.instance, fact.system) == ("Heartbeat", "east", None)
+
+
+def test_a_quiet_spell_outside_the_schedule_fires_once_it_opens() -> None:
+    """T0 is 20:26 UTC: a silence rule scheduled from 21:00 waits for 21:00."""
+    match = {"kind": "mic", "mic_ids": ["m1"], "for_seconds": 60}
+    e = engine(rule(source="silence", match=match, schedule={"from": "21:00"}))
+    e.feed(sound(1, T0))
+    assert e.tick(T0 + 600) == []  # quiet for ten minutes, but 20:36
+    [fired] = e.tick(T0 + 2000)  # 21:00 exactly: `from` is included
+    assert fired.group_key == "mic=m1"
+
+
+def test_composite_and_radio_rules_match_what_they_name() -> None:
+    composite = rule(source="composite", match={"rule_ids": ["door"]})
+    radio_end = rule(id="r2", source="radio", match={"events": ["call_end"]})
+    e = engine(composite, radio_end)
+    assert e.feed(Fact("composite", "c1", T0, rule_id="window")) == []
+    assert [d.rule_id for d in e.feed(Fact("composite", "c2", T0, rule_id="door"))] == ["r1"]
+    assert e.feed(radio(1, T0)) == []  # a call_start
+    ended = Fact("radio", "call_end:1", T0, event="call_end", system="p25", ref={"call_id": 1})
+    assert [d.rule_id for d in e.feed(ended)] == ["r2"]

@@ -127,6 +127,13 @@ def test_parse_group_by_errors(text: str, message: str) -> None:
         parse_group_by(text)
 
 
+def test_a_rule_spec_grouping_by_nothing_is_refused() -> None:
+    """`group_by` given as fields (as the alert engine builds its count windows): none at all is
+    refused, as an empty text is."""
+    with pytest.raises(ValueError, match="at least one of: label_id, mic_id, edge_id"):
+        RuleSpec("r", 30, 3, ())
+
+
 @pytest.mark.parametrize(
     "group_by",
     [p for n in (1, 2, 3) for p in itertools.permutations(("label_id", "mic_id", "edge_id"), n)],
@@ -575,6 +582,7 @@ def test_restore_returns_composite_missing_from_store() -> None:
     after = Engine([r])
     assert after.restore(comps[:1], events) == comps[1:]
     assert after.restore(comps, events) == []
+    assert after.restore(comps[::-1], events) == []  # the store's order does not matter
     tail = [ev("g", 43), ev("h", 72)]
     assert run(after, tail) == run(before, tail)
 

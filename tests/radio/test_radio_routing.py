@@ -196,3 +196,28 @@ def test_one_talkgroup_each_reaches_only_its_own_subscribers() -> None:
     assert found == [FilterKey(channels=frozenset({"calls"}), talkgroups=frozenset({42}))]
     assert len(index.matching(route_of("call_start", {"system": "x"}))) == 100  # absent passes
     assert index.matching(route_of("unit_event", {"talkgroup": 42})) == []  # other channel
+
+
+def test_what_a_frame_cannot_carry_as_a_number_filters_nothing() -> None:
+    """A non-finite float goes out as null and a boolean is no talkgroup: both pass (§1.7)."""
+    for odd in (float("inf"), float("nan"), True):
+        assert route_of("call_start", {"system": "a", "talkgroup": odd, "unit": odd}) == (
+            "calls",
+            "a",
+            None,
+            None,
+        )
+
+
+def test_keys_sharing_a_channel_leave_one_by_one() -> None:
+    index = RadioIndex()
+    one, two = (FilterKey(frozenset({"calls"}), talkgroups=frozenset({tg})) for tg in (1, 2))
+    silent = FilterKey()
+    for key in (one, two, silent):
+        index.add(key)
+    index.discard(two)
+    assert index.matching(route_of("call_start", {"talkgroup": 1})) == [one]
+    assert index.matching(route_of("call_start", {"talkgroup": 2})) == []
+    index.discard(silent)
+    index.discard(one)
+    assert index.matching(route_of("call_start", {})) == []

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from mqtt_support import FIXTURES
 
+from listenpost.radio._parse_calls import call_from_stored
 from listenpost.radio.normalise import normalise
 from listenpost.radio.records import ActiveCalls as Snapshot
 from listenpost.radio.records import CallRecord
@@ -116,3 +117,14 @@ def test_journal_refuses_unjournaled_mutation() -> None:
     tracker = ActiveCalls()
     with pytest.raises(TypeError):
         tracker.live.update({})
+
+
+def test_a_stored_call_is_read_back_and_an_unreadable_one_skipped() -> None:
+    """A node taking over ingest rebuilds the tracker from stored `metadata`; a row it
+    cannot read (not an object, or a call without its id) is skipped, not fatal."""
+    raw = json.loads((FIXTURES / "calls_active.json").read_bytes())["calls"][0]
+    call = call_from_stored(raw)
+    assert call is not None and call.talkgroup == raw["talkgroup"]
+    assert call_from_stored(None) is None
+    assert call_from_stored(["not", "a", "call"]) is None
+    assert call_from_stored({k: v for k, v in raw.items() if k != "talkgroup"}) is None

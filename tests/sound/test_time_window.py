@@ -45,6 +45,10 @@ def test_window_edges_round_trip(server: Server) -> None:
             "2000-01-01T00:00:00Z",
             "2000-01-01T00:00:00.500000Z",
         }
+        # a query time without a zone is taken as UTC (docs/reference.md)
+        params = {"mic_id": mic["id"], "start": "2000-01-01T00:00:00.25"}
+        page = c.get("/api/v1/events", params=params).json()
+        assert [e["created_at"] for e in page["results"]] == ["2000-01-01T00:00:00.500000Z"]
 
 
 @pytest.mark.parametrize(

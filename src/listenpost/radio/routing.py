@@ -80,13 +80,13 @@ class _Dimension:
             self.by_value.setdefault(value, set()).add(key)
 
     def discard(self, key: FilterKey, values: Iterable[Hashable]) -> None:
+        """Forget a key added with these values (the hub discards only what it added)."""
         self.every.discard(key)
         for value in values:
-            members = self.by_value.get(value)
-            if members is not None:
-                members.discard(key)
-                if not members:
-                    del self.by_value[value]
+            members = self.by_value[value]
+            members.discard(key)
+            if not members:
+                del self.by_value[value]
 
     def candidates(self, value: Hashable | None) -> Iterable[FilterKey]:
         if value is None:  # the event lacks the field: every subscription passes it
@@ -158,18 +158,19 @@ class RadioIndex:
         return (ALL,) if ALL in key.channels else key.channels
 
     def add(self, key: Hashable) -> None:
-        if isinstance(key, FilterKey):  # a silent key (no channel) is in no channel
-            for name in self._names(key):
-                self._channels.setdefault(name, _Channel()).add(key)
+        """Index a radio session's key (a silent one, with no channel, lands nowhere)."""
+        assert isinstance(key, FilterKey)
+        for name in self._names(key):
+            self._channels.setdefault(name, _Channel()).add(key)
 
     def discard(self, key: Hashable) -> None:
-        if isinstance(key, FilterKey):
-            for name in self._names(key):
-                channel = self._channels.get(name)
-                if channel is not None:
-                    channel.discard(key)
-                    if channel.empty():
-                        del self._channels[name]
+        """Forget a key `add` indexed: the hub discards each distinct key once, after adding it."""
+        assert isinstance(key, FilterKey)
+        for name in self._names(key):
+            channel = self._channels[name]
+            channel.discard(key)
+            if channel.empty():
+                del self._channels[name]
 
     def matching(self, route: Hashable) -> list[Hashable]:
         """The distinct subscriptions that want a frame with this route (§1.7); the route

@@ -61,11 +61,5 @@ class SeamWire:
     def backed_up(self) -> bool:
         return False if self.held is not None else self.real.backed_up()
 
-    def pending(self) -> int:
-        return self.real.pending()
-
-    async def drained(self, timeout: float) -> bool:
-        return await self.real.drained(timeout)
-
     def close_with(self, code: int, reason: str) -> None:
         self.real.close_with(code, reason)
