@@ -54,8 +54,8 @@ class Server:
     def ws_base(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def start(self, extra: list[str] | None = None) -> Server:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+    def command(self) -> list[str]:
+        """The process to run: `listenpost serve` on this port, data dir and database."""
         args = [
             sys.executable,
             "-m",
@@ -70,6 +70,11 @@ class Server:
         ]
         if self.db_url:
             args += ["--db-url", self.db_url]
+        return args
+
+    def start(self, extra: list[str] | None = None) -> Server:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        args = self.command()
         env = {
             **os.environ,
             "LISTENPOST_API_KEYS": API_KEY,
