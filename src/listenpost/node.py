@@ -98,7 +98,8 @@ class Node:
             node.mqtt = MqttIngest(settings, node.radio)
         node.roles = Roles(settings, engine, composites, node.radio, node.mqtt)
         # ingest last: stopped first, it still hands its last events to composites and alerts
-        node.services.extend((node.sockets, node.delivery, node.alerts, node.roles, ingest))
+        services = (node.keys, node.sockets, node.delivery, node.alerts, node.roles, ingest)
+        node.services.extend(services)
         return node
 
     async def start(self) -> None:

@@ -50,3 +50,50 @@ def test_key_cache_reads_the_store_rarely(tmp_path: Path) -> None:
     assert seen["reads_for_101_gets"] == 1
     assert seen["second"] is not None
     assert seen["reads_for_gone_key"] == 0
+
+
+async def _refreshed_in_background(url: str) -> dict[str, Any]:
+    """A started registry re-reads the keys itself, so no request waits for that read."""
+    engine = make_engine(url)
+    reads: list[float] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "FROM api_keys" in statement:
+            reads.append(time.monotonic())
+
+    try:
+        await migrate(engine)
+        key = await keys.add_key(engine, "lpk_bg", "bg")
+        registry = KeyRegistry(engine, max_age=0.4)
+        await registry.get(key, time.time())
+        await registry.start()
+        try:
+            await keys.revoke_key(engine, key, int(time.time() * 1e6))
+            event.listen(engine.sync_engine, "before_cursor_execute", count)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                state = registry.peek(key)  # no get(): nothing asks the store but the registry
+                if state is not None and state.revoked:
+                    break
+                await asyncio.sleep(0.05)
+            seen_revoked = registry.peek(key)
+            reads.clear()
+            inline = 0
+            for _ in range(30):  # requests over ~1.5 s never find the snapshot stale
+                before = len(reads)
+                await registry.get(key, time.time())
+                inline += len(reads) - before
+                await asyncio.sleep(0.05)
+        finally:
+            await registry.stop()
+        return {"revoked": seen_revoked is not None and seen_revoked.revoked, "inline": inline}
+    finally:
+        await engine.dispose()
+
+
+def test_a_started_registry_sees_revocations_without_requests_reading_the_store(
+    tmp_path: Path,
+) -> None:
+    seen = asyncio.run(_refreshed_in_background(f"sqlite+aiosqlite:///{tmp_path / 'lp.db'}"))
+    assert seen["revoked"], "a key revoked in the store was not seen by the running registry"
+    assert seen["inline"] == 0, f"{seen['inline']} request(s) waited for a key read"
