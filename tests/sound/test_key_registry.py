@@ -64,7 +64,7 @@ async def _refreshed_in_background(url: str) -> dict[str, Any]:
     try:
         await migrate(engine)
         key = await keys.add_key(engine, "lpk_bg", "bg")
-        registry = KeyRegistry(engine, max_age=0.4)
+        registry = KeyRegistry(engine, max_age=1.0)
         await registry.get(key, time.time())
         await registry.start()
         try:
