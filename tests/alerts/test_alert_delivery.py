@@ -175,6 +175,43 @@ def test_mqtt_target_publishes_the_alert_with_qos1_and_home_assistant_discovery(
             assert received[f"{topic}/{rule_id}/state"] == b"ON"
 
 
+def test_mqtt_target_without_a_url_publishes_through_the_servers_broker(
+    tmp_path: Path,
+) -> None:
+    from radio_helpers import mqtt_subscriber
+
+    topic = f"lpt-alerts-{uuid.uuid4().hex[:8]}"
+    srv = Server(
+        tmp_path / "srv",
+        LISTENPOST_MQTT_URL="mqtt://127.0.0.1:1883",
+        LISTENPOST_MQTT_TOPICS=f"{topic}-radio/#",  # ingests nothing anyone else publishes
+    )
+    try:
+        with mqtt_subscriber([topic]) as received:
+            srv.start()
+            with srv.client() as c:
+                target = make_target(c, name="broker", kind="mqtt", topic=topic)
+                assert target["url"] is None
+                [alert_id] = fire(c, [target["id"]])
+                wait_for(lambda: topic in received)
+                assert json.loads(received[topic])["id"] == alert_id
+    finally:
+        srv.stop()
+
+
+def test_an_apprise_target_that_cannot_be_reached_is_a_failed_attempt_with_its_reason(
+    srv: Server,
+) -> None:
+    srv.start()
+    with srv.client() as c:
+        url = Receiver().url.replace("http://", "json://")  # nobody listens there
+        target = make_target(c, name="ops", kind="apprise", url=url)
+        [alert_id] = fire(c, [target["id"]])
+        [attempt] = wait_for(lambda: deliveries(c, alert_id)[0]["attempts"][:1])
+        assert attempt["status"] != "ok"
+        assert attempt["error"].startswith("Apprise could not notify"), attempt
+
+
 def test_nodes_sharing_postgresql_send_each_alert_once(tmp_path: Path) -> None:
     url, drop = create_pg_database()
     receiver = Receiver().start()
