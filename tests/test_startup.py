@@ -66,6 +66,28 @@ def test_malformed_database_url_is_named(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("sqlite+pysqlite:///x.db", "'sqlite+pysqlite' is not an async driver"),
+        ("mysql+aiomysql://u:pw@db/x", "the driver for 'mysql+aiomysql' is not installed"),
+    ],
+)
+def test_a_database_driver_that_cannot_serve_is_named(
+    tmp_path: Path, url: str, reason: str
+) -> None:
+    line = one_line(serve(tmp_path, "--db-url", url))
+    assert line.startswith("listenpost: --db-url: ") and reason in line
+    assert "sqlite+aiosqlite, postgresql+asyncpg" in line and "pw@" not in line
+
+
+def test_a_sqlite_file_that_cannot_be_created_is_named(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    line = one_line(serve(tmp_path, "--db-url", f"sqlite+aiosqlite:///{blocker}/lp.db"))
+    assert line.startswith("listenpost: --db-url ") and f"at {blocker}/lp.db" in line
+
+
+@pytest.mark.parametrize(
     ("args", "env", "named"),
     [
         (("--mqtt", "http://broker"), {}, "--mqtt"),

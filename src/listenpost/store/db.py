@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -110,9 +109,8 @@ def unusable(url: str, exc: BaseException) -> str:
 
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # the file's directory is made when connecting (sqlitedriver.connect), so a path that
+        # cannot be used fails where every database failure is reported, naming --db-url
         engine = create_async_engine(
             url, connect_args={"timeout": 30}, json_serializer=json_dumps
         )

@@ -24,6 +24,7 @@ import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
@@ -145,7 +146,10 @@ class Cursor(aiosqlite.Cursor):
 
 
 def connect(database: str, iter_chunk_size: int = 64, **kwargs: Any) -> Connection:
-    """Like `aiosqlite.connect` (SQLAlchemy's dialect passes the URL's arguments)."""
+    """Like `aiosqlite.connect` (SQLAlchemy's dialect passes the URL's arguments); a file's
+    directory is created first (an OSError if it cannot be: the caller names the URL)."""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
     conn = Connection(partial(sqlite3.connect, database, **kwargs), iter_chunk_size)
     conn._thread.daemon = True  # as SQLAlchemy sets for aiosqlite: never blocks the exit
     return conn
