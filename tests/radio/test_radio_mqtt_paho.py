@@ -1,13 +1,21 @@
-"""paho's v5 properties decoded with shared tables read exactly as paho's own."""
+"""paho's v5 properties decoded with shared tables read exactly as paho's own; reads served
+from one large `recv` give the stream exactly as sent."""
 
 from __future__ import annotations
 
+import select
+import socket
+import threading
+
 import paho.mqtt._packet as paho_packet
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from listenpost.radio import mqtt_paho
-from listenpost.radio.mqtt_paho import SharedTables
+from listenpost.radio.mqtt_paho import BufferedSocket, SharedTables
 
 
 def publish_properties() -> list[Properties]:
@@ -52,3 +60,67 @@ def test_install_makes_paho_decode_with_shared_tables() -> None:
     assert isinstance(packet.properties, SharedTables)
     assert packet.properties.json() == publish_properties()[1].json()
     assert (packet.topic, packet.mid, packet.payload) == (b"a/b", 7, b'{"x":1}')
+
+
+SETTABLE = {  # PUBLISH properties and a value each
+    "PayloadFormatIndicator": 1,
+    "MessageExpiryInterval": 60,
+    "ContentType": "text/plain",
+    "ResponseTopic": "r/1",
+    "CorrelationData": b"\x01",
+    "SubscriptionIdentifier": [3],
+    "TopicAlias": 2,
+    "UserProperty": [("k", "v")],
+}
+
+
+@given(st.sets(st.sampled_from(sorted(SETTABLE))))
+def test_clear_leaves_what_pahos_clear_leaves(names: set[str]) -> None:
+    mine, theirs = SharedTables(PacketTypes.PUBLISH), Properties(PacketTypes.PUBLISH)
+    for props in (mine, theirs):
+        for name in names:
+            setattr(props, name, SETTABLE[name])
+    assert mine.json() == theirs.json()
+    mine.clear()
+    theirs.clear()
+    assert mine.json() == theirs.json() == {}
+    assert vars(mine).keys() == vars(theirs).keys() == {"packetType", *mqtt_paho._TABLES}
+    mine.TopicAlias = 4  # still settable, still checked
+    assert mine.json() == {"TopicAlias": 4}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(min_size=0, max_size=3 * mqtt_paho.READ_SIZE),
+    st.lists(st.integers(min_value=1, max_value=2 * mqtt_paho.READ_SIZE), min_size=1),
+)
+def test_buffered_reads_give_the_stream_in_order(data: bytes, asks: list[int]) -> None:
+    """Whatever sizes are asked for, the bytes come out as sent, never more than asked,
+    `pending()` is what is held, an empty socket raises BlockingIOError, the end gives b""."""
+    left, right = socket.socketpair()
+    with left, right:
+        right.setblocking(False)
+        reader = BufferedSocket(right)
+        assert reader.fileno() == right.fileno()  # everything else is the socket's own
+        got = bytearray()
+        writer = threading.Thread(target=left.sendall, args=(data,))
+        writer.start()
+        i = 0
+        while len(got) < len(data):
+            ask = asks[i % len(asks)]
+            i += 1
+            try:
+                chunk = reader.recv(ask)
+            except BlockingIOError:
+                select.select([right], [], [], 5)
+                continue
+            assert 0 < len(chunk) <= ask
+            got += chunk
+            assert reader.pending() >= 0
+        writer.join()
+        assert bytes(got) == data and reader.pending() == 0
+        with pytest.raises(BlockingIOError):
+            reader.recv(10)
+        left.shutdown(socket.SHUT_WR)
+        select.select([right], [], [], 5)
+        assert reader.recv(10) == b""

@@ -78,6 +78,13 @@ class MqttIngest:
         self._task: asyncio.Task[None] | None = None
         self._draining = False
         self._busy = False  # a batch is being stored or acknowledged
+        self._queue: asyncio.Queue[aiomqtt.Message] | None = None  # the client's arrivals
+
+    def _new_queue(self, maxsize: int = 0) -> asyncio.Queue[aiomqtt.Message]:
+        """The queue aiomqtt puts arrivals in (its `queue_type`), kept to take a batch's
+        messages that have already arrived without a task and a wait each."""
+        self._queue = asyncio.Queue(maxsize)
+        return self._queue
 
     async def start(self) -> None:
         self._draining = False
@@ -120,10 +127,12 @@ class MqttIngest:
             clean_start=False,
             properties=props,
             keepalive=60,
+            queue_type=self._new_queue,  # type: ignore[arg-type]  # a factory will do
             **self.args,
         )
         # aiomqtt has no switch for it; paho acks on receipt unless told otherwise.
         client._client.manual_ack_set(True)  # noqa: SLF001
+        mqtt_paho.buffer_reads(client._client)  # noqa: SLF001
         return client
 
     async def _run(self) -> None:
@@ -156,15 +165,16 @@ class MqttIngest:
 
     async def _consume(self, client: aiomqtt.Client) -> None:
         """Take what has arrived (up to a batch), store it, then acknowledge it."""
-        messages = client.messages
-        async for first in messages:
+        arrived = self._queue
+        assert arrived is not None  # made by the client's constructor
+        async for first in client.messages:
             if self._draining:
                 return
             self._busy = True
             try:
                 batch = [first]
-                while len(batch) < self.batch_size and len(messages) > 0:
-                    batch.append(await anext(messages))
+                while len(batch) < self.batch_size and not arrived.empty():
+                    batch.append(arrived.get_nowait())
                 await self.processor.handle_batch([(m.topic.value, _payload(m)) for m in batch])
                 for m in batch:
                     client._client.ack(m.mid, m.qos)  # noqa: SLF001
