@@ -13,8 +13,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from listenpost.radio._fields import (
-    Fields,
+from listenpost.radio._convert import (
     NormaliseError,
     not_sent,
     to_bool,
@@ -24,6 +23,7 @@ from listenpost.radio._fields import (
     to_str,
     to_time,
 )
+from listenpost.radio._fields import Fields
 
 REFERENCE = {
     "num": to_int,
@@ -75,3 +75,18 @@ def test_readers_answer_what_the_converters_answer(
 ) -> None:
     got = outcome(getattr(Fields(d, "msg"), method), keys)
     assert got == reference(d, keys, method)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(KEYS), values),
+    st.one_of(st.sampled_from(KEYS), st.permutations(KEYS).map(tuple)),
+    st.sampled_from(["", "fallback"]),
+)
+def test_text_answers_what_opt_text_and_its_default_answer(
+    d: dict[str, Any], keys: str | tuple[str, ...], default: str
+) -> None:
+    got = outcome(Fields(d, "msg").text, keys, default)
+    read = reference(d, keys, "opt_text")
+    want = read if read[0] == "error" or read[2] is not None else ("ok", str, default)
+    assert got == want

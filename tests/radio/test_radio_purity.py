@@ -18,6 +18,7 @@ PURE = [
     "_fields",
     "_parse_calls",
     "normalise",
+    "_convert",
     "channels",
     "session",
     "events",

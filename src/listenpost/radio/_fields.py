@@ -11,7 +11,7 @@ numbers (floats truncate to ints) or numeric strings for numbers;
 numbers, values outside int64 and JSON booleans where a number is wanted are errors.
 
 Each reader takes a key or a tuple of keys (the current name first, then older spellings
-such as ``sysNum``); the first key that is sent is read.
+such as ``sysNum``); the first key that is sent is read. The converters are in ``_convert``.
 """
 
 from __future__ import annotations
@@ -19,124 +19,35 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-ErrorKind = Literal["invalid_json", "not_object", "unknown_type", "bad_field", "missing_field"]
+from ._convert import (
+    FLOAT_INT_LIMIT,
+    INT64_MAX,
+    INT64_MIN,
+    ErrorKind,
+    NormaliseError,
+    bad,
+    level,
+    not_sent,
+    seconds,
+    to_bool,
+    to_float,
+    to_int,
+    to_str,
+)
 
-MS_THRESHOLD = 1e11  # a timestamp above this is in milliseconds
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-SENTINEL_DB = 900.0  # |signal| or |noise| at/above this is trunk-recorder's "unknown" (999)
-
-
-class NormaliseError(ValueError):
-    """A payload that cannot be normalised; log it, count it by ``kind`` and go on."""
-
-    def __init__(
-        self, kind: ErrorKind, message: str, *, topic: str = "", msg_type: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.kind: ErrorKind = kind
-        self.message = message
-        self.topic = topic
-        self.msg_type = msg_type
-
-    def __str__(self) -> str:
-        where = f" (topic {self.topic!r})" if self.topic else ""
-        return f"{self.kind}: {self.message}{where}"
-
-
-def _bad(where: str, want: str, value: Any) -> NormaliseError:
-    shown = repr(value)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    return NormaliseError("bad_field", f"{where} must be {want}, got {shown}")
-
-
-def not_sent(value: Any) -> bool:
-    """The one rule: ``None`` and blank strings mean "not sent" (see the module docstring)."""
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def to_float(value: Any, where: str) -> float | None:
-    if not_sent(value):
-        return None
-    if isinstance(value, bool):
-        raise _bad(where, "a number", value)
-    if isinstance(value, int):
-        result = float(value) if abs(value) < 2**1023 else math.inf
-    elif isinstance(value, float):
-        result = value
-    elif isinstance(value, str):
-        try:
-            result = float(value.strip())
-        except ValueError:
-            raise _bad(where, "a number", value) from None
-    else:
-        raise _bad(where, "a number", value)
-    if not math.isfinite(result):
-        raise _bad(where, "a finite number", value)
-    return result
-
-
-def to_int(value: Any, where: str) -> int | None:
-    """An int (floats truncate); values outside int64 are errors (they fit no column)."""
-    result: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        result = value
-    elif isinstance(value, str) and value.strip().lstrip("+-").isdecimal():
-        try:
-            result = int(value.strip())
-        except ValueError:  # more digits than Python converts
-            raise _bad(where, "a 64-bit integer", value) from None
-    if result is None:
-        number = to_float(value, where)
-        if number is None:
-            return None
-        result = int(number)
-    if not INT64_MIN <= result <= INT64_MAX:
-        raise _bad(where, "a 64-bit integer", value)
-    return result
-
-
-_FLAGS = {"true": True, "false": False, "1": True, "0": False}
-
-
-def to_bool(value: Any, where: str) -> bool | None:
-    if not_sent(value):
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _FLAGS:
-        return _FLAGS[value.strip().lower()]
-    raise _bad(where, "a boolean", value)
-
-
-def to_str(value: Any, where: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    raise _bad(where, "a string", value)
-
-
-def to_time(value: Any, where: str) -> float | None:
-    """Unix seconds from an int, float or numeric string; milliseconds are detected."""
-    return _seconds(to_float(value, where))
-
-
-def _seconds(t: float | None) -> float | None:
-    return t / 1000.0 if t is not None and t > MS_THRESHOLD else t
-
-
-def to_db(value: Any, where: str) -> float | None:
-    return _level(to_float(value, where))
-
-
-def _level(level: float | None) -> float | None:
-    return None if level is not None and abs(level) >= SENTINEL_DB else level
-
+__all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "Ctx",
+    "ErrorKind",
+    "Fields",
+    "Key",
+    "NormaliseError",
+    "not_sent",
+    "topic_system",
+]
 
 Key = str | tuple[str, ...]
 
@@ -144,7 +55,9 @@ Key = str | tuple[str, ...]
 class Fields:
     """Read typed fields of one JSON object; error messages say ``<where>.<key>``. Readers
     answer the common case (the wanted type, or nothing) and hand the rest to the converters
-    above, which word each error (so ``where`` is built only for one: ~40 per message)."""
+    (``_convert``), which word each error (so ``where`` is built only for one: ~40 per
+    message). A single key is looked up directly: a blank string is not the wanted type, so
+    it reaches the converter, which reads it as not sent."""
 
     __slots__ = ("d", "where")
 
@@ -166,49 +79,67 @@ class Fields:
                 return value, name
         return None, keys[0]
 
+    def _first(self, keys: Key) -> Any:
+        """The value of the first of several keys that is sent, else ``None``."""
+        for name in (keys,) if isinstance(keys, str) else keys:
+            value = self.d.get(name)
+            if not not_sent(value):
+                return value
+        return None
+
+    def _where(self, keys: Key) -> str:
+        """``<where>.<key>`` for the key read (the converters' error messages name it)."""
+        return self._w(self._get(keys)[1])
+
     def has(self, key: str) -> bool:
         """Whether the key is there at all (even blank): tells which naming a payload uses."""
         return self.d.get(key) is not None
 
     def num(self, key: Key) -> int | None:
-        value, name = self._get(key)
+        value = self.d.get(key) if type(key) is str else self._first(key)
         if value is None:
             return None
         if type(value) is int and INT64_MIN <= value <= INT64_MAX:
             return value
-        return to_int(value, self._w(name))
+        return to_int(value, self._where(key))
 
     def real(self, key: Key) -> float | None:
-        value, name = self._get(key)
+        value = self.d.get(key) if type(key) is str else self._first(key)
         if value is None:
             return None
         if type(value) is float and math.isfinite(value):
             return value
-        if type(value) is int and abs(value) < 2**1023:
+        if type(value) is int and abs(value) < FLOAT_INT_LIMIT:
             return float(value)
-        return to_float(value, self._w(name))
+        return to_float(value, self._where(key))
 
     def time(self, key: Key) -> float | None:
-        return _seconds(self.real(key))
+        return seconds(self.real(key))
 
     def db(self, key: Key) -> float | None:
-        return _level(self.real(key))
+        return level(self.real(key))
 
     def opt_text(self, key: Key) -> str | None:
-        value, name = self._get(key)
-        if value is None or type(value) is str:
-            return value  # type: ignore[no-any-return]
-        return to_str(value, self._w(name))
+        value = self.d.get(key) if type(key) is str else self._first(key)
+        if value is None:
+            return None
+        if type(value) is str:
+            return value if value.strip() else None
+        return to_str(value, self._where(key))
 
     def text(self, key: Key, default: str = "") -> str:
-        value = self.opt_text(key)
-        return default if value is None else value
+        value = self.d.get(key) if type(key) is str else self._first(key)
+        if type(value) is str and value.strip():
+            return value
+        if value is None or type(value) is str:
+            return default
+        return to_str(value, self._where(key)) or default  # str(number), or an error
 
     def opt_flag(self, key: Key) -> bool | None:
-        value, name = self._get(key)
+        value = self.d.get(key) if type(key) is str else self._first(key)
         if value is None or value is True or value is False:
             return value  # type: ignore[no-any-return]
-        return to_bool(value, self._w(name))
+        return to_bool(value, self._where(key))
 
     def flag(self, key: Key, default: bool = False) -> bool:
         value = self.opt_flag(key)
@@ -235,7 +166,7 @@ class Fields:
             return None
         where = self._w(name)
         if not isinstance(value, Mapping):
-            raise _bad(where, "an object", value)
+            raise bad(where, "an object", value)
         return Fields(value, where)
 
     def req_obj(self, key: Key) -> Fields:
@@ -256,14 +187,14 @@ class Fields:
         if not_sent(value):
             return []
         if not isinstance(value, list):
-            raise _bad(self._w(present[0]), "an array", value)
+            raise bad(self._w(present[0]), "an array", value)
         return value
 
     def entry(self, key: str, i: int, item: Any) -> Fields:
         """Item ``i`` of array ``key`` as an object (else a ``bad_field`` naming it)."""
         where = f"{self._w(key)}[{i}]"
         if not isinstance(item, Mapping):
-            raise _bad(where, "an object", item)
+            raise bad(where, "an object", item)
         return Fields(item, where)
 
     def objs(self, key: str, *, required: bool = False) -> list[Fields]:
