@@ -38,7 +38,7 @@ from .records import (
     SystemInfo,
 )
 
-__all__ = ["MESSAGE_TYPES", "UNIT_TYPES", "NormaliseError", "normalise"]
+__all__ = ["MESSAGE_TYPES", "UNIT_TYPES", "NormaliseError", "normalise", "normalise_value"]
 
 UNIT_TYPES = frozenset(
     {"call", "end", "on", "off", "join", "ackresp", "data", "ans_req", "location", "call_alert"}
@@ -264,7 +264,12 @@ def _message_type(topic: str, obj: Mapping[str, Any]) -> str:
 
 def normalise(topic: str, payload: bytes | str) -> list[Record]:
     """Typed records of one MQTT message; raises only :class:`NormaliseError`."""
-    obj = _load(topic, payload)
+    return normalise_value(topic, _load(topic, payload))
+
+
+def normalise_value(topic: str, obj: Any) -> list[Record]:
+    """`normalise` of a payload already read: `obj` is the value `json` reads from it (the
+    caller may read it faster, see `radio/payloads.py`, but never to anything else)."""
     if obj is _EMPTY:
         return [Skipped(topic=topic, reason="empty payload")]
     if not isinstance(obj, dict):

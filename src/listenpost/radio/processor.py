@@ -27,7 +27,8 @@ from ..store.db import database_answers
 from . import events as ev
 from .audio import on_audio
 from .calls import on_call, on_snapshot
-from .normalise import NormaliseError, normalise
+from .normalise import NormaliseError
+from .payloads import normalise
 from .records import (
     ActiveCalls as ActiveSnapshot,
 )
