@@ -8,14 +8,16 @@ import socket
 import threading
 
 import paho.mqtt._packet as paho_packet
+import paho.mqtt.client as paho
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from paho.mqtt.matcher import MQTTMatcher
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from listenpost.radio import mqtt_paho
-from listenpost.radio.mqtt_paho import BufferedSocket, SharedTables
+from listenpost.radio.mqtt_paho import BufferedSocket, FilterTree, SharedTables
 
 
 def publish_properties() -> list[Properties]:
@@ -124,3 +126,29 @@ def test_buffered_reads_give_the_stream_in_order(data: bytes, asks: list[int]) -
         left.shutdown(socket.SHUT_WR)
         select.select([right], [], [], 5)
         assert reader.recv(10) == b""
+
+
+LEVELS = st.sampled_from(["a", "b", "+", "#", "$SYS", ""])
+
+
+@given(
+    st.lists(st.lists(LEVELS, min_size=1, max_size=3).map("/".join), max_size=4),
+    st.lists(st.sampled_from(["a", "b", "c", "$SYS", ""]), min_size=1, max_size=4).map("/".join),
+)
+def test_filter_tree_matches_what_pahos_matches(filters: list[str], topic: str) -> None:
+    mine, theirs = FilterTree(), MQTTMatcher()
+    assert list(mine.iter_match(topic)) == []
+    for i, sub in enumerate(filters):
+        mine[sub], theirs[sub] = i, i
+    assert list(mine.iter_match(topic)) == list(theirs.iter_match(topic))
+
+
+def test_a_client_without_filters_gets_the_tree_and_still_calls_filters_added() -> None:
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2)
+    mqtt_paho.skip_empty_filters(client)
+    assert type(client._on_message_filtered) is FilterTree
+    seen: list[str] = []
+    client.message_callback_add("a/+", lambda _c, _u, m: seen.append(m.topic))
+    message = paho.MQTTMessage(topic=b"a/b")
+    client._handle_on_message(message)
+    assert seen == ["a/b"]

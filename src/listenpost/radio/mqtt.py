@@ -133,6 +133,7 @@ class MqttIngest:
         # aiomqtt has no switch for it; paho acks on receipt unless told otherwise.
         client._client.manual_ack_set(True)  # noqa: SLF001
         mqtt_paho.buffer_reads(client._client)  # noqa: SLF001
+        mqtt_paho.skip_empty_filters(client._client)  # noqa: SLF001
         return client
 
     async def _run(self) -> None:

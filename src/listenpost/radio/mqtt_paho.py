@@ -16,6 +16,11 @@ calls from one large `recv` per wake-up; aiomqtt's reader keeps calling paho whi
 reports `pending()` bytes (its hook for TLS sockets, which buffer the same way), so every
 packet already read is handled in the same wake-up. Bytes arrive in the same order, packets
 are decoded by paho's own code, and nothing is acknowledged differently.
+
+**Topic filters.** For every message paho asks its tree of per-filter callbacks which match
+(a closure, a generator and a list each time); aiomqtt registers none, so
+`skip_empty_filters` answers "none" at once while the tree is empty (~1 µs and five
+allocations a message, which also count towards the collector's passes).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 import paho.mqtt._packet as paho_packet
+from paho.mqtt.matcher import MQTTMatcher
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -122,3 +128,20 @@ def buffer_reads(client: Any) -> None:
             opened(paho_client, userdata, sock)
 
     client.on_socket_open = on_socket_open
+
+
+class FilterTree(MQTTMatcher):
+    """paho's tree of topic-filter callbacks, answering at once while it is empty."""
+
+    def iter_match(self, topic: str) -> Any:
+        if not self._root._children:  # noqa: SLF001 (paho's own tree)
+            return iter(())
+        return super().iter_match(topic)
+
+
+def skip_empty_filters(client: Any) -> None:
+    """Give a paho `Client` that has no per-filter callbacks yet a `FilterTree` (filters
+    added later are held and matched as before)."""
+    tree = getattr(client, "_on_message_filtered", None)
+    if type(tree) is MQTTMatcher and not tree._root._children:  # noqa: SLF001
+        client._on_message_filtered = FilterTree()  # noqa: SLF001
