@@ -33,6 +33,7 @@ ORDER = [
     "latency",
     "ingest",
     "ingest_mqtt",
+    "mqtt_e2e",
     "composite_rules",
 ]
 NOT_SCENARIOS = {"common", "__main__", "__init__"}
