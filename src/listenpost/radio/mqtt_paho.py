@@ -117,7 +117,8 @@ def buffer_reads(client: Any) -> None:
     """Make a paho `Client` read each plain TCP connection it opens through `BufferedSocket`
     (TLS sockets buffer on their own and are left alone). Call before connecting, after
     whatever sets `on_socket_open` (aiomqtt does in its constructor); it is called with
-    the buffered socket."""
+    the buffered socket. (aiomqtt applies its `socket_options` only to a plain socket:
+    `MqttIngest` passes none; set any on `BufferedSocket.sock` instead.)"""
     opened: Opened | None = client.on_socket_open
 
     def on_socket_open(paho_client: Any, userdata: Any, sock: Any) -> None:
