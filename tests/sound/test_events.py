@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 
 import httpx
 from helpers import make_mic, post_event
@@ -100,6 +101,23 @@ def test_oversized_body_is_413(server: Server) -> None:
         )
     assert r.status_code == 413
     assert "too large" in r.json()["detail"]["message"]
+
+
+def test_oversized_chunked_body_is_413(server: Server) -> None:
+    """No Content-Length (a streamed upload): the limit is counted as the body arrives."""
+
+    def chunks() -> Iterator[bytes]:
+        yield b"["
+        for _ in range(80):
+            yield b" " * 65536  # 5 MiB in all, over the 4 MiB limit
+        yield b"]"
+
+    with server.client() as c:
+        r = c.post(
+            "/api/v1/events/batch", content=chunks(), headers={"Content-Type": "application/json"}
+        )
+    assert r.status_code == 413
+    assert r.json()["detail"]["message"] == "request body too large: the limit is 4194304 bytes"
 
 
 def test_batch_is_ordered_and_all_or_nothing(server: Server) -> None:
