@@ -226,3 +226,21 @@ def test_composite_rule_fires_once_per_composite(server: Server) -> None:
         assert alert["events"][0]["composite_id"] == composite["id"]
         assert alert["events"][0]["rule_id"] == composite_rule["id"]
         assert alert["source"] == "composite"
+
+
+def test_an_open_alerts_cooldown_survives_a_restart(fresh_server: Server) -> None:
+    """After a restart the same trouble is still one alert: the repeat is counted on the
+    stored alert (its cooldown was restored), not raised as a new one."""
+    fresh_server.start()
+    with fresh_server.client() as c:
+        mic = make_mic(c)
+        rule = make_rule(c, match={"mic_ids": [mic["id"]]}, cooldown_seconds=3600)
+        post_event(c, mic["id"], confidence=0.9)
+        [first] = wait_for(lambda: alerts_of(c, rule["id"]))
+    fresh_server.restart()
+    with fresh_server.client() as c:
+        post_event(c, mic["id"], confidence=0.8)
+        [again] = wait_for(
+            lambda: [a for a in alerts_of(c, rule["id"]) if a["repeat_count"] == 1]
+        )
+        assert again["id"] == first["id"] and len(alerts_of(c, rule["id"])) == 1
