@@ -152,3 +152,28 @@ def test_a_client_without_filters_gets_the_tree_and_still_calls_filters_added() 
     message = paho.MQTTMessage(topic=b"a/b")
     client._handle_on_message(message)
     assert seen == ["a/b"]
+
+
+def _written(client: paho.Client) -> bytes:
+    """What paho would write for the packets it has queued, in order."""
+    return b"".join(bytes(p["packet"]) for p in client._out_packet)  # noqa: SLF001
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 65535), st.sampled_from([0, 1, 2])), max_size=40))
+def test_ack_all_writes_the_bytes_pahos_acks_write_in_order(acks: list[tuple[int, int]]) -> None:
+    one_by_one = paho.Client(paho.CallbackAPIVersion.VERSION2, manual_ack=True)
+    joined = paho.Client(paho.CallbackAPIVersion.VERSION2, manual_ack=True)
+    for mid, qos in acks:
+        one_by_one.ack(mid, qos)
+    mqtt_paho.ack_all(joined, acks)
+    assert _written(joined) == _written(one_by_one)
+    runs = sum(1 for i, (_, q) in enumerate(acks) if q == 1 and (i == 0 or acks[i - 1][1] != 1))
+    pubacks = [p for p in joined._out_packet if p["command"] == mqtt_paho.PUBACK]  # noqa: SLF001
+    assert len(pubacks) == runs  # a run of QoS 1 acknowledgements is one write
+
+
+def test_ack_all_without_manual_ack_acknowledges_nothing_as_paho_does() -> None:
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2)  # paho acknowledges by itself
+    mqtt_paho.ack_all(client, [(1, 1), (2, 2)])
+    assert _written(client) == b""

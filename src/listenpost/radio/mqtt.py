@@ -177,8 +177,7 @@ class MqttIngest:
                 while len(batch) < self.batch_size and not arrived.empty():
                     batch.append(arrived.get_nowait())
                 await self.processor.handle_batch([(m.topic.value, _payload(m)) for m in batch])
-                for m in batch:
-                    client._client.ack(m.mid, m.qos)  # noqa: SLF001
+                mqtt_paho.ack_all(client._client, [(m.mid, m.qos) for m in batch])  # noqa: SLF001
             finally:
                 self._busy = False
 

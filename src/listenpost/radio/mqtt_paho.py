@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Callable
+import struct
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import paho.mqtt._packet as paho_packet
@@ -146,3 +147,27 @@ def skip_empty_filters(client: Any) -> None:
     tree = getattr(client, "_on_message_filtered", None)
     if type(tree) is MQTTMatcher and not tree._root._children:  # noqa: SLF001
         client._on_message_filtered = FilterTree()  # noqa: SLF001
+
+
+_PUBACK = struct.Struct("!BBH")  # paho's PUBACK: type 0x40, remaining length 2, message id
+PUBACK = 0x40
+
+
+def ack_all(client: Any, messages: Iterable[tuple[int, int]]) -> None:
+    """Acknowledge (mid, qos) pairs in order, as paho's `ack` would one by one; runs of QoS 1
+    PUBACKs are queued as one write (MQTT wants them in the order the messages came)."""
+    joined = getattr(client, "_manual_ack", False) and hasattr(client, "_packet_queue")
+    run: list[bytes] = []
+    for mid, qos in messages:
+        if joined and qos == 1:
+            run.append(_PUBACK.pack(PUBACK, 2, mid))
+            continue
+        _queue(client, run)
+        client.ack(mid, qos)
+    _queue(client, run)
+
+
+def _queue(client: Any, pubacks: list[bytes]) -> None:
+    if pubacks:
+        client._packet_queue(PUBACK, b"".join(pubacks), 0, 1)  # noqa: SLF001
+        pubacks.clear()
