@@ -97,14 +97,18 @@ class KeyRegistry:
         limit = self._max_age if older_than is None else older_than
         return self._read_at is None or self._clock() - self._read_at > limit
 
-    async def refresh(self, only_if_stale: bool = False, older_than: float | None = None) -> None:
-        """Re-read every key; concurrent callers share one read. `only_if_stale`: unless the
-        snapshot is at most `max_age` (or `older_than`) seconds old."""
+    @property
+    def max_age(self) -> float:
+        return self._max_age
+
+    async def refresh(self, older_than: float | None = None) -> None:
+        """Re-read every key; concurrent callers share one read. With `older_than`, only
+        when the snapshot is more than that many seconds old."""
         asked_at = self._clock()
         async with self._lock:
             if self._read_at is not None and self._read_at >= asked_at:
                 return  # another caller read the store after we asked
-            if (only_if_stale or older_than is not None) and not self._stale(older_than):
+            if older_than is not None and not self._stale(older_than):
                 return
             started, wall = self._clock(), time.time()
             try:

@@ -63,7 +63,7 @@ class SocketWatch:
         """Close every socket whose token expired or whose key is gone; returns how many."""
         if not self._sockets:
             return 0
-        await self._registry.refresh(only_if_stale=True)
+        await self._registry.refresh(older_than=self._registry.max_age)
         closed = 0
         for ws, claims in list(self._sockets.items()):
             reason = self._reason(claims, now)
