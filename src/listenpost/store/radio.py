@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import radio_tables as rt
+from .bulk import execute_many
 
 
 def _seen(table: Table, seen: int, latest: int | None = None) -> dict[str, Any]:
@@ -71,7 +72,7 @@ async def upsert_many(
     stmt = _UPSERTS.get(shape)
     if stmt is None:  # built once per shape: building it per batch cost more than running it
         stmt = _UPSERTS[shape] = _upsert_many(conn.dialect.name, table, keys, list(rows[0]))
-    await conn.execute(stmt, rows)
+    await execute_many(conn, stmt, rows)
 
 
 _UPSERTS: dict[tuple[Any, ...], Any] = {}
@@ -166,7 +167,7 @@ async def insert(conn: AsyncConnection, table: Table, values: dict[str, Any]) ->
 
 async def insert_rows(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Append-only rows (unit events, rates, control-channel messages) in one statement."""
-    await conn.execute(_insert(table), rows)
+    await execute_many(conn, _insert(table), rows)
 
 
 async def forget_call_lists(conn: AsyncConnection, call_id: int) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import values as sql_values
 
 from . import radio_tables as rt
+from .bulk import execute_many
 
 _BY_ID = "row_id_"  # the WHERE parameter of the update by primary key (not a column name)
 _UPDATE = rt.calls.update().where(rt.calls.c.id == bindparam(_BY_ID))
@@ -110,7 +111,7 @@ async def insert_calls(conn: AsyncConnection, rows: list[dict[str, Any]]) -> Non
         return
     names = {name for row in rows for name in row}
     blank = {n: _default(rt.calls.c[n]) for n in names}
-    await conn.execute(_INSERT, [{**blank, **row} for row in rows])
+    await execute_many(conn, _INSERT, [{**blank, **row} for row in rows])
 
 
 def _default(column: Any) -> Any:
@@ -125,4 +126,4 @@ async def update_calls(conn: AsyncConnection, changes: dict[int, dict[str, Any]]
         if changed:
             groups.setdefault(tuple(sorted(changed)), []).append({**changed, _BY_ID: call_id})
     for rows in groups.values():
-        await conn.execute(_UPDATE, rows)
+        await execute_many(conn, _UPDATE, rows)

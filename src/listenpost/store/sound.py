@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import RowMapping, and_, bindparam, select
-from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..errors import Conflict
 from ..timeutil import EARLIEST_US, LATEST_US
+from . import bulk
 from . import tables as t
 from .paging import contains_pattern, fetch_page
 
@@ -82,54 +81,17 @@ async def insert_events(conn: AsyncConnection, rows: list[dict[str, Any]]) -> li
     return [seq_of[row["id"]] for row in rows]
 
 
-class _DriverInsert:
-    """The events INSERT compiled once for a dialect, and each row turned into its values
-    in database form by the columns' own bind processors (JSON text, 0/1, floats), so the
-    driver's executemany stores exactly what SQLAlchemy's insert would. SQLAlchemy's
-    per-row parameter processing was a tenth of batch ingest's event-loop time."""
-
-    def __init__(self, dialect: Dialect) -> None:
-        columns = [c for c in t.events.columns if c.name != "seq"]
-        names = [c.name for c in columns]
-        self.sql = str(t.events.insert().compile(dialect=dialect, column_keys=names))
-        self.values = operator.itemgetter(*names)
-        self.processors = [
-            (i, proc)
-            for i, column in enumerate(columns)
-            if (proc := column.type.bind_processor(dialect)) is not None
-        ]
-
-    def params(self, rows: list[dict[str, Any]]) -> list[list[Any]]:
-        out = []
-        for row in rows:
-            values = list(self.values(row))
-            for i, proc in self.processors:
-                values[i] = proc(values[i])
-            out.append(values)
-        return out
-
-
-_driver_inserts: dict[Dialect, _DriverInsert] = {}
+_EVENTS_INSERT = t.events.insert()
 
 
 async def _insert_sqlite(conn: AsyncConnection, rows: list[dict[str, Any]]) -> list[int]:
-    insert = _driver_inserts.get(conn.dialect)
-    if insert is None:
-        insert = _driver_inserts[conn.dialect] = _DriverInsert(conn.dialect)
-    params = insert.params(rows)
-    raw = await conn.get_raw_connection()  # the transaction's own connection (aiosqlite)
-    failure = conn.dialect.loaded_dbapi.Error
-    driver = raw.driver_connection
-    assert driver is not None
-    try:
-        if len(rows) == 1:
-            cursor = await driver.execute(insert.sql, params[0])
-            await cursor.close()
-            return [int(cursor.lastrowid)]  # `seq`: the rowid SQLite gave the row
-        cursor = await driver.executemany(insert.sql, params)
-        await cursor.close()
-    except failure as exc:  # as SQLAlchemy raises it: the error handlers judge it the same
-        raise DBAPIError.instance(insert.sql, None, exc, failure) from exc
+    """The rows handed to the driver as SQLAlchemy would hand them (store/bulk.py: its
+    per-row parameter processing was a tenth of batch ingest's event-loop time)."""
+    found = bulk.plan(conn.dialect, _EVENTS_INSERT, tuple(rows[0]))
+    assert found is not None  # every column is given: nothing for SQLAlchemy to add
+    cursor = await bulk.run(conn, found.sql, found.params(rows))
+    if len(rows) == 1:
+        return [int(cursor.lastrowid)]  # `seq`: the rowid SQLite gave the row
     ends = (rows[0]["id"], rows[-1]["id"])
     q = select(t.events.c.id, t.events.c.seq).where(t.events.c.id.in_(ends))
     seq_of = {r[0]: int(r[1]) for r in await conn.execute(q)}
