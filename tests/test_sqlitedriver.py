@@ -1,8 +1,11 @@
 """The SQLite driver (store/sqlitedriver.py): one thread hop per statement, ROLLBACK skipped
-only when SQLite says no transaction is open, and results read exactly as before."""
+only when SQLite says no transaction is open, results read exactly as before, and writers of
+one file taking turns in the process."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -129,3 +132,75 @@ async def test_an_explicit_begin_is_seen_as_a_transaction(engine: AsyncEngine) -
         assert raw._idle is False
     async with engine.begin() as conn:  # the write lock was given back
         await conn.exec_driver_sql("INSERT INTO n VALUES (10)")
+
+
+def _waits_for_its_turn(conn: sqlitedriver.Connection) -> bool:
+    """Whether the connection's thread is waiting for the file's write turn."""
+    frame = sys._current_frames().get(conn._thread.ident or 0)
+    while frame is not None:
+        if frame.f_code.co_name == "_take_turn":
+            return True
+        frame = frame.f_back
+    return False
+
+
+async def test_a_writer_waits_for_the_other_writers_commit_not_for_sqlites_retries(
+    engine: AsyncEngine,
+) -> None:
+    """A write while another connection of the process has a write transaction open waits for
+    that commit in the driver and goes on when it ends, instead of being answered "busy" by
+    SQLite and polling for the lock (its busy handler sleeps 1, 2, 5 ... 100 ms between
+    tries: ingest, alerts and their deliveries lost up to a hundred ms to it). With SQLite's
+    busy timeout at 0 it would be refused at once."""
+    async with engine.connect() as first, engine.connect() as second:
+        for conn in (first, second):
+            await conn.exec_driver_sql("PRAGMA busy_timeout=0")
+        raw = (await second.get_raw_connection()).driver_connection
+        await first.exec_driver_sql("INSERT INTO n VALUES (6)")  # holds the write lock
+
+        async def write() -> None:
+            await second.exec_driver_sql("INSERT INTO n VALUES (7)")
+            await second.commit()
+
+        waiting = asyncio.create_task(write())
+        for _ in range(10_000):  # until it is refused, or waits for its turn
+            if waiting.done() or _waits_for_its_turn(raw):
+                break
+            await asyncio.sleep(0.001)
+        assert not waiting.done()
+        await first.commit()
+        await waiting  # not "database is locked"
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT v FROM n WHERE v > 5"))).all() == [(6,), (7,)]
+
+
+async def test_a_write_transaction_gives_the_turn_back_however_it_ends(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """Committed, rolled back, failed, returned to the pool mid-write, or opened with BEGIN
+    IMMEDIATE: once it ends, the file's write turn is free for the next writer."""
+    turn = sqlitedriver._turn(str(tmp_path / "d.db"))
+    assert turn is not None
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("INSERT INTO n VALUES (6)")
+        assert turn.locked()
+    assert not turn.locked()
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("INSERT INTO n VALUES (7)")
+        await conn.rollback()
+        assert not turn.locked()
+    with pytest.raises(OperationalError):
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("INSERT INTO n VALUES (8)")
+            await conn.exec_driver_sql("INSERT INTO nowhere VALUES (1)")
+    assert not turn.locked()
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("INSERT INTO n VALUES (9)")  # returned: rolled back
+    assert not turn.locked()
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("BEGIN IMMEDIATE")
+        assert turn.locked()
+        await conn.commit()
+        assert not turn.locked()
+        assert (await conn.execute(text("SELECT v FROM n WHERE v > 5"))).all() == [(6,)]
+        assert not turn.locked()  # a read takes no turn
