@@ -51,6 +51,7 @@ class TargetWorker:
         self.wake = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self._closing: asyncio.Task[None] | None = None
+        self._preparing: asyncio.Task[None] | None = None
 
     @property
     def target_id(self) -> str:
@@ -63,6 +64,7 @@ class TargetWorker:
         """The target was edited: use it from the next attempt on, and retry now."""
         old = self.sender
         self.sender = Sender(target, self.settings)
+        self._preparing = asyncio.create_task(self.sender.prepare())  # held, as below
         self.wake.set()
         self._closing = asyncio.create_task(old.close())  # kept: a task nobody holds may vanish
 
@@ -80,6 +82,7 @@ class TargetWorker:
         a PostgreSQL database; the others wait to take over)."""
         while True:
             try:
+                await self.sender.prepare()  # before the first alert, not on its path
                 if await self.locks.hold(self.target_id):
                     await self._deliver()
             except Exception:  # the database: try again shortly

@@ -7,6 +7,7 @@ it on the attempt and retries later.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import time
@@ -68,8 +69,37 @@ class Sender:
         self.settings = settings
         self.timeout = float(settings.alert_timeout)
         self._http: httpx.AsyncClient | None = None
+        self._making: asyncio.Future[httpx.AsyncClient] | None = None
+
+    async def prepare(self) -> None:
+        """Make now what the first attempt needs: a webhook's HTTP client, made on a thread.
+        Made by the first attempt, on the event loop, it held that alert ~100 ms (its TLS
+        context, and the process's first client) and stopped the server meanwhile."""
+        if self.target["kind"] == "webhook":
+            with contextlib.suppress(Exception):  # if it fails, the attempt will say why
+                await self._client()
+
+    async def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            making = self._making
+            if making is None:
+                making = asyncio.ensure_future(
+                    asyncio.to_thread(httpx.AsyncClient, timeout=self.timeout)
+                )
+                self._making = making
+            try:
+                self._http = await asyncio.shield(making)
+            except Exception:
+                if self._making is making:  # the next attempt tries again
+                    self._making = None
+                raise
+        return self._http
 
     async def close(self) -> None:
+        making, self._making = self._making, None
+        if self._http is None and making is not None:
+            with contextlib.suppress(Exception):
+                self._http = await making
         if self._http is not None:
             await self._http.aclose()
             self._http = None
@@ -91,8 +121,7 @@ class Sender:
             raise DeliveryError(f"{type(exc).__name__}: {exc}"[:500]) from exc
 
     async def _webhook(self, alert: Mapping[str, Any]) -> None:
-        if self._http is None:
-            self._http = httpx.AsyncClient(timeout=self.timeout)
+        http = await self._client()
         body = orjson.dumps(alert)
         stamp = int(time.time())
         headers = {
@@ -103,7 +132,7 @@ class Sender:
             "X-Listenpost-Alert-Id": str(alert["id"]),
         }
         try:
-            response = await self._http.post(self.target["url"], content=body, headers=headers)
+            response = await http.post(self.target["url"], content=body, headers=headers)
         except httpx.TimeoutException as exc:
             raise DeliveryError(f"timed out after {self.timeout:g} s") from exc
         except httpx.HTTPError as exc:
