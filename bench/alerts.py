@@ -12,6 +12,7 @@ webhook POST. Figures are printed, not asserted (target: p99 < 100 ms).
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import tempfile
 import threading
@@ -62,7 +63,8 @@ def measure(seconds: float) -> list[float]:
     from support import Server
 
     receiver = _Receiver()
-    server = Server(Path(tempfile.mkdtemp(prefix="bench-alerts-")), LISTENPOST_LOG_LEVEL="error")
+    data = Path(tempfile.mkdtemp(prefix="bench-alerts-"))
+    server = Server(data, LISTENPOST_LOG_LEVEL="error")
     server.start()
     try:
         with server.client() as c:
@@ -97,6 +99,7 @@ def measure(seconds: float) -> list[float]:
     finally:
         server.stop()
         receiver.server.shutdown()
+        shutil.rmtree(data, ignore_errors=True)
     return [(receiver.arrived[e] - t) * 1000 for e, t in sent.items() if e in receiver.arrived]
 
 
